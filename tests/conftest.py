@@ -1,0 +1,46 @@
+"""Shared test set-up: when a suite of tests cannot run here, say why, loudly.
+
+Browser tests need Debian's Chromium and PostgreSQL-only tests need
+DATABASE_URL to point at PostgreSQL. On a user's machine without them the
+tests skip with the reason shown in the summary (pytest -ra). Under CI (the
+CI variable set) a missing Chromium is a failure, not a skip.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+CHROMIUM = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
+IN_CI = bool(os.getenv("CI"))
+
+
+def chromium_available():
+    return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.keywords:
+            if not chromium_available():
+                if IN_CI:
+                    continue  # let it run and fail: CI must have Chromium
+                item.add_marker(
+                    pytest.mark.skip(
+                        reason=f"browser test: Chromium not found at {CHROMIUM} (apt-get install chromium)"
+                    )
+                )
+            else:
+                try:
+                    import playwright  # noqa: F401
+                except ImportError:
+                    item.add_marker(
+                        pytest.mark.skip(reason="browser test: the playwright package is not installed")
+                    )
+        if "postgres" in item.keywords and connection.vendor != "postgresql":
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="PostgreSQL only: run with DATABASE_URL=postgres://… (CI runs this in its PostgreSQL pass)"
+                )
+            )

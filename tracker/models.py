@@ -1,0 +1,1039 @@
+"""The domain: treaties, states, their participation, obligations and meetings.
+
+Dates that follow from the treaty's text (entry into force, withdrawal effect,
+deadlines) are computed by ``tracker.rules`` in ``save()`` and are read-only
+everywhere else. Every model keeps its full history with django-simple-history.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from tracker import partial_dates, rules
+
+
+def today():
+    return timezone.localdate()
+
+
+def precision_field(verbose_name="precision"):
+    return models.CharField(
+        verbose_name,
+        max_length=8,
+        choices=partial_dates.CHOICES,
+        default=partial_dates.DAY,
+        help_text="How exactly the date is known. A month-only date is stored as the 1st of that month.",
+    )
+
+
+def _clean_partial(instance, field, precision_field_name):
+    value = getattr(instance, field)
+    if value is not None:
+        setattr(instance, field, partial_dates.normalise(value, getattr(instance, precision_field_name)))
+
+
+class Record(models.Model):
+    """Fields every edited record has: a version for conflict checks and a timestamp."""
+
+    version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Raised by one on every save; a form saved from an older version is refused.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            self.version = (self.version or 0) + 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+        super().save(*args, **kwargs)
+
+
+class Source(Record):
+    """A document a fact comes from."""
+
+    title = models.CharField(max_length=400)
+    publisher = models.CharField(max_length=200, blank=True, help_text="Example: 'UN Treaty Collection'.")
+    date = models.DateField(null=True, blank=True, help_text="When the document was issued, if known.")
+    date_precision = precision_field("date precision")
+    symbol = models.CharField(
+        "document symbol", max_length=100, blank=True, help_text="Example: 'CCM/MSP/2012/5'."
+    )
+    url = models.URLField("address", max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        _clean_partial(self, "date", "date_precision")
+
+    @property
+    def date_display(self):
+        return partial_dates.display(self.date, self.date_precision)
+
+
+class Treaty(Record):
+    """A treaty and its rules, as data."""
+
+    class EifRule(models.TextChoices):
+        MONTH_START = rules.EIF_MONTH_START, "First day of the Nth month after the deposit month"
+        DAYS_AFTER = rules.EIF_DAYS_AFTER, "N days after the deposit"
+
+    name = models.CharField(max_length=300, unique=True)
+    short_name = models.CharField(max_length=50, help_text="Example: 'CCM'.")
+    slug = models.SlugField(unique=True, help_text="Used in addresses and filters, e.g. 'ccm'.")
+    adopted_on = models.DateField(null=True, blank=True)
+    opened_for_signature_on = models.DateField(null=True, blank=True)
+    depositary = models.CharField(max_length=200, blank=True)
+    text_url = models.URLField("address of the text", max_length=500, blank=True)
+
+    eif_instruments = models.PositiveSmallIntegerField(
+        "instruments needed for entry into force",
+        default=30,
+        help_text="The treaty enters into force after this many ratifications, acceptances, approvals or accessions.",
+    )
+    eif_rule = models.CharField(
+        "entry-into-force rule", max_length=20, choices=EifRule.choices, default=EifRule.MONTH_START
+    )
+    eif_period = models.PositiveSmallIntegerField(
+        "entry-into-force period",
+        default=6,
+        help_text="N for the rule above: 6 (months) for the CCM, 90 (days) for the Arms Trade Treaty.",
+    )
+    withdrawal_months = models.PositiveSmallIntegerField(
+        "withdrawal notice (months)", default=6, help_text="A withdrawal takes effect this long after notice."
+    )
+    stockpile_years = models.PositiveSmallIntegerField(
+        "stockpile destruction period (years)",
+        null=True,
+        blank=True,
+        default=8,
+        help_text="Leave empty if the treaty sets no stockpile destruction deadline.",
+    )
+    stockpile_extension_years = models.PositiveSmallIntegerField(
+        "longest stockpile extension (years)",
+        null=True,
+        blank=True,
+        default=4,
+        help_text="Leave empty if the treaty allows no extension.",
+    )
+    clearance_years = models.PositiveSmallIntegerField(
+        "clearance period (years)", null=True, blank=True, default=10
+    )
+    clearance_extension_years = models.PositiveSmallIntegerField(
+        "longest clearance extension (years)", null=True, blank=True, default=5
+    )
+    initial_report_days = models.PositiveSmallIntegerField(
+        "initial report due (days after entry into force)", null=True, blank=True, default=180
+    )
+    annual_report_month = models.PositiveSmallIntegerField("annual report due: month", default=4)
+    annual_report_day = models.PositiveSmallIntegerField("annual report due: day", default=30)
+
+    # Computed from the deposits by tracker.rules; never typed.
+    threshold_date = models.DateField(
+        "date of the deciding deposit",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The date of the Nth deposit, computed from the participations.",
+    )
+    entry_into_force_date = models.DateField("entered into force", null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["adopted_on", "name"]
+        verbose_name_plural = "treaties"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annual_report_month__gte=1, annual_report_month__lte=12)
+                & Q(annual_report_day__gte=1, annual_report_day__lte=31),
+                name="tracker_treaty_annual_report_day_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(eif_instruments__gte=1), name="tracker_treaty_eif_instruments_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def get_absolute_url(self):
+        return reverse("state-list") + f"?treaty={self.slug}"
+
+    @property
+    def rules(self):
+        return rules.TreatyRules(
+            eif_instruments=self.eif_instruments,
+            eif_rule=self.eif_rule,
+            eif_period=self.eif_period,
+            withdrawal_months=self.withdrawal_months,
+            stockpile_years=self.stockpile_years,
+            stockpile_extension_years=self.stockpile_extension_years,
+            clearance_years=self.clearance_years,
+            clearance_extension_years=self.clearance_extension_years,
+            initial_report_days=self.initial_report_days,
+            annual_report_month=self.annual_report_month,
+            annual_report_day=self.annual_report_day,
+        )
+
+    def clean(self):
+        try:
+            datetime.date(2001, self.annual_report_month, self.annual_report_day)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"annual_report_day": "The annual report due date is not a day of the calendar."}
+            ) from None
+        if self.eif_rule == rules.EIF_MONTH_START and self.eif_period > 120:
+            raise ValidationError({"eif_period": "A period in months cannot exceed ten years (120)."})
+        if (
+            self.adopted_on
+            and self.opened_for_signature_on
+            and self.opened_for_signature_on < self.adopted_on
+        ):
+            raise ValidationError(
+                {"opened_for_signature_on": "The treaty cannot open for signature before it was adopted."}
+            )
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # The rules may have changed: recompute every date that follows from them.
+        self.refresh_dates(force=True)
+
+    def refresh_dates(self, force=False):
+        """Recompute the threshold, the general entry into force and, if needed, every
+        participation's dates. Returns the number of participations updated.
+
+        Note: this reads every deposit date of the treaty (one query), and on a
+        change rewrites the computed dates of its participations.
+        """
+        deposits = self.participations.exclude(deposit_date=None).values_list("deposit_date", flat=True)
+        threshold = rules.threshold_date(deposits, self.rules)
+        eif = rules.general_entry_into_force(threshold, self.rules)
+        changed = (threshold, eif) != (self.threshold_date, self.entry_into_force_date)
+        if changed:
+            self.threshold_date, self.entry_into_force_date = threshold, eif
+            type(self).objects.filter(pk=self.pk).update(threshold_date=threshold, entry_into_force_date=eif)
+        if not (changed or force):
+            return 0
+        updated = 0
+        for participation in self.participations.select_related("treaty", "state"):
+            participation.treaty = self
+            if participation.refresh_computed_dates():
+                updated += 1
+        return updated
+
+
+class State(Record):
+    """A state that may join the treaties: every UN member and observer, the Cook Islands and Niue."""
+
+    class Region(models.TextChoices):
+        AFRICA = "africa", "Africa"
+        AMERICAS = "americas", "Americas"
+        ASIA = "asia", "Asia"
+        EUROPE = "europe", "Europe"
+        OCEANIA = "oceania", "Oceania"
+
+    class Membership(models.TextChoices):
+        MEMBER = "member", "UN member state"
+        OBSERVER = "observer", "UN observer state"
+        OTHER = "other", "Other (e.g. in free association)"
+
+    name = models.CharField(max_length=200, unique=True, help_text="The name the UN uses.")
+    iso2 = models.CharField(
+        "ISO code",
+        max_length=2,
+        unique=True,
+        help_text="ISO 3166-1 alpha-2 code, in capitals. Example: 'LB' for Lebanon.",
+    )
+    iso3 = models.CharField("ISO alpha-3 code", max_length=3, blank=True)
+    region = models.CharField("UN region", max_length=10, choices=Region.choices)
+    subregion = models.CharField("UN sub-region", max_length=60, blank=True)
+    membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.MEMBER)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(iso2__regex=r"^[A-Z]{2}$"), name="tracker_state_iso2_format"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("state-detail", args=[self.iso2.lower()])
+
+    def clean(self):
+        self.iso2 = (self.iso2 or "").upper()
+        self.iso3 = (self.iso3 or "").upper()
+        if len(self.iso2) != 2 or not self.iso2.isalpha():
+            raise ValidationError({"iso2": "An ISO 3166-1 alpha-2 code is two letters, e.g. 'LB'."})
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def parties(self, as_of):
+        """Participations whose State is a party on ``as_of`` (deposited, not withdrawn)."""
+        return self.filter(deposit_date__lte=as_of).exclude(withdrawal_effective_date__lte=as_of)
+
+    def signatories(self, as_of):
+        """Participations that signed but have not deposited by ``as_of``."""
+        return self.filter(signature_date__lte=as_of).exclude(deposit_date__lte=as_of)
+
+    def in_force(self, as_of):
+        return self.filter(entry_into_force_date__lte=as_of).exclude(withdrawal_effective_date__lte=as_of)
+
+    def withdrawn(self, as_of):
+        return self.filter(withdrawal_effective_date__lte=as_of)
+
+    def with_status(self, status, as_of):
+        """Filter by one of the rules.STATUSES values on ``as_of``."""
+        if status == rules.PARTY:
+            return self.parties(as_of)
+        if status == rules.SIGNATORY:
+            return self.signatories(as_of)
+        if status == rules.WITHDRAWN:
+            return self.withdrawn(as_of)
+        if status == rules.NON_SIGNATORY:
+            return self.exclude(signature_date__lte=as_of).exclude(deposit_date__lte=as_of)
+        raise ValueError(f"Unknown status: {status!r}")
+
+
+class Participation(Record):
+    """One State's relation to one treaty: signature, instrument, entry into force, withdrawal."""
+
+    class Instrument(models.TextChoices):
+        RATIFICATION = "ratification", "Ratification"
+        ACCESSION = "accession", "Accession"
+        ACCEPTANCE = "acceptance", "Acceptance"
+        APPROVAL = "approval", "Approval"
+        SUCCESSION = "succession", "Succession"
+
+    class Status(models.TextChoices):
+        NON_SIGNATORY = rules.NON_SIGNATORY, "Non-signatory"
+        SIGNATORY = rules.SIGNATORY, "Signatory"
+        PARTY = rules.PARTY, "State Party"
+        WITHDRAWN = rules.WITHDRAWN, "Withdrawn"
+
+    treaty = models.ForeignKey(Treaty, models.PROTECT, related_name="participations")
+    state = models.ForeignKey(State, models.PROTECT, related_name="participations")
+    signature_date = models.DateField(null=True, blank=True)
+    instrument = models.CharField(
+        max_length=20,
+        choices=Instrument.choices,
+        blank=True,
+        help_text="The kind of instrument deposited. Leave empty until one is deposited.",
+    )
+    deposit_date = models.DateField(
+        "deposit date",
+        null=True,
+        blank=True,
+        help_text="The day the depositary received the instrument. Entry into force is computed from it.",
+    )
+    entry_into_force_date = models.DateField(
+        "entry into force",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Computed from the deposit date by the treaty's rule.",
+    )
+    provisional_application_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the State declared it applies Article 1 provisionally (Art. 18).",
+    )
+    withdrawal_notice_date = models.DateField(
+        "withdrawal notice received",
+        null=True,
+        blank=True,
+        help_text="The day the depositary received the instrument of withdrawal.",
+    )
+    withdrawal_effective_date = models.DateField(
+        "withdrawal effective", null=True, blank=True, editable=False
+    )
+    notes = models.TextField(blank=True, help_text="Declarations, territorial scope and the like.")
+    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ParticipationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["state__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["treaty", "state"], name="tracker_participation_unique"),
+            models.CheckConstraint(
+                condition=Q(signature_date=None)
+                | Q(deposit_date=None)
+                | Q(deposit_date__gte=models.F("signature_date")),
+                name="tracker_participation_deposit_after_signature",
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawal_notice_date=None)
+                | (Q(deposit_date__isnull=False) & Q(withdrawal_notice_date__gte=models.F("deposit_date"))),
+                name="tracker_participation_withdrawal_after_deposit",
+            ),
+            models.CheckConstraint(
+                condition=(Q(deposit_date=None) & Q(instrument=""))
+                | (Q(deposit_date__isnull=False) & ~Q(instrument="")),
+                name="tracker_participation_instrument_with_deposit",
+            ),
+        ]
+        indexes = [
+            # The states list and dashboard filter participations of a treaty by these dates.
+            models.Index(fields=["treaty", "deposit_date"], name="tracker_part_treaty_deposit"),
+        ]
+
+    def __str__(self):
+        return f"{self.state} – {self.treaty}"
+
+    def get_absolute_url(self):
+        return self.state.get_absolute_url()
+
+    def clean(self):
+        errors = {}
+        if self.signature_date and self.deposit_date and self.deposit_date < self.signature_date:
+            errors["deposit_date"] = "The instrument cannot be deposited before the State signed."
+        if self.deposit_date and not self.instrument:
+            errors["instrument"] = "Say which instrument was deposited (ratification, accession, …)."
+        if self.instrument and not self.deposit_date:
+            errors["deposit_date"] = "Give the date the instrument was deposited, or clear the instrument."
+        if self.withdrawal_notice_date and not self.deposit_date:
+            errors["withdrawal_notice_date"] = "Only a State that deposited an instrument can withdraw."
+        elif self.withdrawal_notice_date and self.withdrawal_notice_date < self.deposit_date:
+            errors["withdrawal_notice_date"] = "A withdrawal notice cannot come before the deposit."
+        treaty = self.treaty if self.treaty_id else None
+        if treaty and self.signature_date and treaty.opened_for_signature_on:
+            if self.signature_date < treaty.opened_for_signature_on:
+                errors["signature_date"] = (
+                    f"The {treaty.short_name} opened for signature on "
+                    f"{partial_dates.display(treaty.opened_for_signature_on)}."
+                )
+        if self.provisional_application_date and not self.deposit_date:
+            errors["provisional_application_date"] = (
+                "Provisional application is declared with a ratification or accession (Art. 18)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def compute_dates(self):
+        """Return (entry into force, withdrawal effective) by the treaty's rules."""
+        treaty = self.treaty
+        threshold = treaty.threshold_date
+        eif = rules.entry_into_force(self.deposit_date, threshold, treaty.rules)
+        withdrawal = rules.withdrawal_effective(self.withdrawal_notice_date, treaty.rules)
+        return eif, withdrawal
+
+    def save(self, *args, **kwargs):
+        self.entry_into_force_date, self.withdrawal_effective_date = self.compute_dates()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            # A deposit may be the Nth: the treaty's own date, and so everyone's, may change.
+            self.treaty.refresh_dates()
+            self.refresh_from_db(fields=["entry_into_force_date", "version"])
+            self.sync_obligations()
+
+    def refresh_computed_dates(self):
+        """Recompute the stored dates; save (with history) only if they changed."""
+        eif, withdrawal = self.compute_dates()
+        if (eif, withdrawal) == (self.entry_into_force_date, self.withdrawal_effective_date):
+            return False
+        self.entry_into_force_date, self.withdrawal_effective_date = eif, withdrawal
+        self._change_reason = "Recomputed by the treaty's rules"
+        super().save()
+        self.sync_obligations()
+        return True
+
+    def sync_obligations(self):
+        """Make sure a party has its stockpile and clearance obligations, with current deadlines."""
+        if self.deposit_date is None:
+            for obligation in self.obligations.all():
+                obligation.refresh_deadlines()
+            return
+        existing = {o.kind: o for o in self.obligations.all()}
+        for kind, years in (
+            (Obligation.Kind.STOCKPILE, self.treaty.stockpile_years),
+            (Obligation.Kind.CLEARANCE, self.treaty.clearance_years),
+        ):
+            obligation = existing.get(kind)
+            if obligation is None and years is not None:
+                obligation = Obligation(participation=self, kind=kind)
+                obligation.participation = self
+                obligation._change_reason = "Created for a new State Party"
+                obligation.save()
+            elif obligation is not None:
+                obligation.participation = self
+                obligation.refresh_deadlines()
+
+    def status(self, as_of=None):
+        """Return the status on ``as_of`` (today if None): one of rules.STATUSES."""
+        return rules.status(
+            as_of or today(), self.signature_date, self.deposit_date, self.withdrawal_effective_date
+        )
+
+    def get_status_display(self, as_of=None):
+        return self.Status(self.status(as_of)).label
+
+    def in_force(self, as_of=None):
+        return rules.in_force(as_of or today(), self.entry_into_force_date, self.withdrawal_effective_date)
+
+    def report_due_dates(self, until=None):
+        return rules.report_due_dates(
+            self.entry_into_force_date, until or today(), self.treaty.rules, self.withdrawal_effective_date
+        )
+
+    def next_report_due(self, as_of=None):
+        return rules.next_report_due(
+            self.entry_into_force_date, as_of or today(), self.treaty.rules, self.withdrawal_effective_date
+        )
+
+
+class RatificationStep(Record):
+    """A dated step on a State's road to joining, or a stated intention."""
+
+    class Kind(models.TextChoices):
+        CONSIDERING = "considering", "Considering joining"
+        ASSESSING = "assessing", "Assessing its position"
+        LEGISLATION_DRAFTED = "legislation_drafted", "Legislation drafted"
+        BEFORE_PARLIAMENT = "before_parliament", "Bill before parliament"
+        PARLIAMENTARY_APPROVAL = "parliamentary_approval", "Parliamentary approval"
+        LEGISLATION_ADOPTED = "legislation_adopted", "Implementing legislation adopted"
+        EXECUTIVE_APPROVAL = "executive_approval", "Executive approval"
+        INSTRUMENT_DEPOSITED = "instrument_deposited", "Instrument deposited"
+        INTENTION = "intention", "Statement of intent"
+        OTHER = "other", "Other"
+
+    participation = models.ForeignKey(Participation, models.CASCADE, related_name="steps")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    date = models.DateField(help_text="When the step happened or was reported.")
+    date_precision = precision_field("date precision")
+    description = models.TextField(help_text="What happened, in a sentence or two.")
+    expected_date = models.DateField(
+        null=True,
+        blank=True,
+        help_text="For an intention: when the State expects the next step ('hopes to ratify next year').",
+    )
+    expected_precision = precision_field("expected date precision")
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["participation", "date", "pk"]
+        verbose_name = "ratification step"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.date_display})"
+
+    def clean(self):
+        _clean_partial(self, "date", "date_precision")
+        _clean_partial(self, "expected_date", "expected_precision")
+        if (
+            self.expected_date
+            and self.date
+            and partial_dates.period_end(self.expected_date, self.expected_precision) < self.date
+        ):
+            raise ValidationError({"expected_date": "An expected date cannot lie before the step itself."})
+
+    @property
+    def date_display(self):
+        return partial_dates.display(self.date, self.date_precision)
+
+    @property
+    def expected_display(self):
+        return partial_dates.display(self.expected_date, self.expected_precision)
+
+
+class ObligationQuerySet(models.QuerySet):
+    def applicable(self):
+        return self.filter(applicability=Obligation.Applicability.APPLICABLE)
+
+    def open_on(self, as_of):
+        """Applicable obligations not completed by ``as_of``."""
+        return self.applicable().exclude(completed_on__lte=as_of)
+
+    def overdue(self, as_of):
+        """Applicable obligations whose current deadline passed before ``as_of`` without completion."""
+        return self.open_on(as_of).filter(current_deadline__lt=as_of)
+
+    def upcoming(self, as_of, days=None):
+        """Applicable open obligations whose deadline is on or after ``as_of`` (within ``days``)."""
+        qs = self.open_on(as_of).filter(current_deadline__gte=as_of)
+        if days is not None:
+            qs = qs.filter(current_deadline__lte=as_of + datetime.timedelta(days=days))
+        return qs
+
+
+class Obligation(Record):
+    """A State Party's stockpile destruction (Art. 3) or clearance (Art. 4) obligation."""
+
+    class Kind(models.TextChoices):
+        STOCKPILE = "stockpile", "Stockpile destruction"
+        CLEARANCE = "clearance", "Clearance"
+
+    class Applicability(models.TextChoices):
+        APPLICABLE = "applicable", "Applies (the State has stockpiles or contamination)"
+        NOT_APPLICABLE = "not_applicable", "Does not apply"
+        UNKNOWN = "unknown", "Not recorded"
+
+    class Status(models.TextChoices):
+        NOT_APPLICABLE = rules.NOT_APPLICABLE, "Not applicable"
+        UNKNOWN = rules.UNKNOWN, "Not recorded"
+        IN_PROGRESS = rules.IN_PROGRESS, "In progress"
+        COMPLETED = rules.COMPLETED, "Completed"
+        OVERDUE = rules.OVERDUE, "Overdue"
+
+    participation = models.ForeignKey(Participation, models.CASCADE, related_name="obligations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    applicability = models.CharField(
+        max_length=15,
+        choices=Applicability.choices,
+        default=Applicability.UNKNOWN,
+        help_text="Whether the State has anything to destroy or clear. Leave 'Not recorded' unless a source says.",
+    )
+    hostilities_ended_on = models.DateField(
+        "active hostilities ended",
+        null=True,
+        blank=True,
+        help_text="Clearance only: for land contaminated after entry into force, the deadline counts from here (Art. 4(1)(b)).",
+    )
+    original_deadline = models.DateField(null=True, blank=True, editable=False)
+    current_deadline = models.DateField(null=True, blank=True, editable=False)
+    completed_on = models.DateField("completed", null=True, blank=True)
+    completed_precision = precision_field("completion date precision")
+    expected_completion = models.DateField(
+        null=True, blank=True, help_text="When the State says it will finish, if it has said."
+    )
+    expected_precision = precision_field("expected completion precision")
+    progress = models.TextField("progress notes", blank=True)
+    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = ObligationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["current_deadline", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["participation", "kind"], name="tracker_obligation_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="stockpile") | Q(hostilities_ended_on=None),
+                name="tracker_obligation_hostilities_only_clearance",
+            ),
+        ]
+        indexes = [
+            # /deadlines/ and the dashboard ask for open obligations ordered by deadline.
+            models.Index(fields=["applicability", "current_deadline"], name="tracker_oblig_deadline"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} – {self.participation.state}"
+
+    def clean(self):
+        _clean_partial(self, "completed_on", "completed_precision")
+        _clean_partial(self, "expected_completion", "expected_precision")
+        if self.hostilities_ended_on and self.kind != self.Kind.CLEARANCE:
+            raise ValidationError(
+                {"hostilities_ended_on": "Only a clearance deadline can count from the end of hostilities."}
+            )
+        if self.completed_on and self.applicability == self.Applicability.NOT_APPLICABLE:
+            raise ValidationError({"completed_on": "An obligation that does not apply cannot be completed."})
+        participation = self.participation if self.participation_id else None
+        if participation and self.hostilities_ended_on and participation.entry_into_force_date:
+            if self.hostilities_ended_on < participation.entry_into_force_date:
+                raise ValidationError(
+                    {
+                        "hostilities_ended_on": "Art. 4(1)(b) is for contamination after entry into force; "
+                        "this date is before it."
+                    }
+                )
+
+    def compute_deadlines(self, extensions=None):
+        """Return (original, current) deadlines from entry into force and granted extensions."""
+        participation = self.participation
+        original = rules.original_deadline(
+            self.kind,
+            participation.entry_into_force_date,
+            participation.treaty.rules,
+            self.hostilities_ended_on,
+        )
+        if extensions is None:
+            extensions = self.extensions.filter(decision=Extension.Decision.GRANTED) if self.pk else []
+        granted = [e.new_deadline for e in extensions if e.decision == Extension.Decision.GRANTED]
+        return original, rules.current_deadline(original, granted)
+
+    def save(self, *args, **kwargs):
+        self.original_deadline, self.current_deadline = self.compute_deadlines()
+        super().save(*args, **kwargs)
+
+    def refresh_deadlines(self):
+        """Recompute the stored deadlines; save (with history) only if they changed."""
+        original, current = self.compute_deadlines()
+        if (original, current) != (self.original_deadline, self.current_deadline):
+            self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
+            self.save()
+            return True
+        return False
+
+    def status(self, as_of=None):
+        applicable = {
+            self.Applicability.APPLICABLE: True,
+            self.Applicability.NOT_APPLICABLE: False,
+        }.get(self.applicability)
+        return rules.obligation_status(as_of or today(), self.current_deadline, applicable, self.completed_on)
+
+    def get_status_display(self, as_of=None):
+        return self.Status(self.status(as_of)).label
+
+    def days_left(self, as_of=None):
+        if self.current_deadline is None:
+            return None
+        return (self.current_deadline - (as_of or today())).days
+
+    @property
+    def completed_display(self):
+        return partial_dates.display(self.completed_on, self.completed_precision)
+
+    @property
+    def expected_display(self):
+        return partial_dates.display(self.expected_completion, self.expected_precision)
+
+
+class Meeting(Record):
+    """A Meeting of States Parties, Review Conference, intersessional or extraordinary meeting."""
+
+    class Kind(models.TextChoices):
+        MSP = "msp", "Meeting of States Parties"
+        REVIEW = "review", "Review Conference"
+        INTERSESSIONAL = "intersessional", "Intersessional meeting"
+        EXTRAORDINARY = "extraordinary", "Extraordinary meeting"
+
+    treaty = models.ForeignKey(Treaty, models.PROTECT, related_name="meetings")
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="2 for the Second Meeting.")
+    name = models.CharField(max_length=200, help_text="Example: 'Second Meeting of States Parties'.")
+    short_name = models.CharField(max_length=20, blank=True, help_text="Example: '2MSP'.")
+    city = models.CharField(max_length=100)
+    country = models.ForeignKey(State, models.PROTECT, null=True, blank=True, related_name="+")
+    venue = models.CharField(max_length=200, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    dates_precision = precision_field("dates precision")
+    dates_note = models.CharField(
+        max_length=300, blank=True, help_text="Where sources disagree on the dates, say so here."
+    )
+    announced_start_date = models.DateField(
+        null=True, blank=True, help_text="The dates as first announced, if they differ from those held."
+    )
+    announced_end_date = models.DateField(null=True, blank=True)
+    announced_in = models.ForeignKey(
+        Source, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="announced in"
+    )
+    president_state = models.ForeignKey(
+        State, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="presidency"
+    )
+    president_name = models.CharField(
+        "president", max_length=200, blank=True, help_text="Example: 'Ambassador Steffen Kongstad'."
+    )
+    president_designated_at = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The meeting that chose the president, if known.",
+    )
+    outcomes = models.TextField(blank=True, help_text="What the meeting adopted and decided.")
+    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start_date", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date=None) | Q(end_date=None) | Q(end_date__gte=models.F("start_date")),
+                name="tracker_meeting_dates_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(announced_start_date=None)
+                | Q(announced_end_date=None)
+                | Q(announced_end_date__gte=models.F("announced_start_date")),
+                name="tracker_meeting_announced_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def clean(self):
+        _clean_partial(self, "start_date", "dates_precision")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "A meeting cannot end before it starts."})
+        if self.announced_start_date and self.announced_end_date:
+            if self.announced_end_date < self.announced_start_date:
+                raise ValidationError(
+                    {"announced_end_date": "The announced end is before the announced start."}
+                )
+
+    @property
+    def dates_display(self):
+        if self.start_date is None:
+            return ""
+        if self.dates_precision != partial_dates.DAY or self.end_date is None:
+            return partial_dates.display(self.start_date, self.dates_precision)
+        return _span_display(self.start_date, self.end_date)
+
+    @property
+    def announced_display(self):
+        if self.announced_start_date is None:
+            return ""
+        return _span_display(self.announced_start_date, self.announced_end_date or self.announced_start_date)
+
+
+def _span_display(start, end):
+    if start == end:
+        return partial_dates.display(start)
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end.strftime('%B %Y')}"
+    if start.year == end.year:
+        return f"{start.day} {start.strftime('%B')} – {end.day} {end.strftime('%B %Y')}"
+    return f"{partial_dates.display(start)} – {partial_dates.display(end)}"
+
+
+class Extension(Record):
+    """A request to extend an obligation's deadline, and what the meeting decided."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Pending"
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+        WITHDRAWN = "withdrawn", "Withdrawn by the State"
+
+    obligation = models.ForeignKey(Obligation, models.CASCADE, related_name="extensions")
+    requested_on = models.DateField("request submitted", null=True, blank=True)
+    requested_deadline = models.DateField(
+        "deadline requested", null=True, blank=True, help_text="The new deadline the State asked for."
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    meeting = models.ForeignKey(
+        Meeting,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extensions",
+        help_text="The Meeting of States Parties or Review Conference that considers the request.",
+    )
+    decided_on = models.DateField(null=True, blank=True)
+    new_deadline = models.DateField(
+        "new deadline", null=True, blank=True, help_text="The deadline as granted. Required once granted."
+    )
+    new_deadline_precision = precision_field("new deadline precision")
+    notes = models.TextField(blank=True)
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["obligation", "new_deadline", "requested_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(decision="granted") | Q(new_deadline__isnull=False),
+                name="tracker_extension_granted_has_deadline",
+            ),
+        ]
+
+    def __str__(self):
+        target = partial_dates.display(
+            self.new_deadline or self.requested_deadline, self.new_deadline_precision
+        )
+        return f"Extension to {target}" if target else "Extension request"
+
+    def previous_deadline(self):
+        """Return the deadline this extension extends: the latest one granted before it."""
+        obligation = self.obligation
+        earlier = obligation.extensions.filter(decision=self.Decision.GRANTED).exclude(pk=self.pk)
+        if self.new_deadline:
+            earlier = earlier.filter(new_deadline__lt=self.new_deadline)
+        return rules.current_deadline(
+            obligation.original_deadline, earlier.values_list("new_deadline", flat=True)
+        )
+
+    def clean(self):
+        _clean_partial(self, "new_deadline", "new_deadline_precision")
+        if not self.obligation_id:
+            return
+        errors = {}
+        if self.decision == self.Decision.GRANTED and self.new_deadline is None:
+            errors["new_deadline"] = "A granted extension needs its new deadline."
+        previous = self.previous_deadline()
+        treaty_rules = self.obligation.participation.treaty.rules
+        for field in ("new_deadline", "requested_deadline"):
+            value = getattr(self, field)
+            if value is None or previous is None:
+                continue
+            if value <= previous:
+                errors[field] = (
+                    f"An extension must end after the deadline it extends ({partial_dates.display(previous)})."
+                )
+                continue
+            limit = rules.latest_extension_end(previous, self.obligation.kind, treaty_rules)
+            years = rules.max_extension_years(self.obligation.kind, treaty_rules)
+            if limit is None:
+                errors[field] = "This treaty allows no extension of this deadline."
+            elif value > limit:
+                errors[field] = (
+                    f"One extension may last at most {years} years: "
+                    f"no later than {partial_dates.display(limit)}."
+                )
+        if self.decided_on and self.requested_on and self.decided_on < self.requested_on:
+            errors["decided_on"] = "A decision cannot come before the request."
+        if self.decision == self.Decision.PENDING and self.decided_on:
+            errors["decided_on"] = "A pending request has no decision date yet."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.obligation.refresh_deadlines()
+
+    def delete(self, *args, **kwargs):
+        obligation = self.obligation
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            obligation.refresh_deadlines()
+        return result
+
+    @property
+    def request_is_late(self):
+        """True when the request reached the meeting less than nine months before it opened."""
+        meeting_start = self.meeting.start_date if self.meeting_id else None
+        return rules.request_is_late(self.requested_on, meeting_start)
+
+    @property
+    def new_deadline_display(self):
+        return partial_dates.display(self.new_deadline, self.new_deadline_precision)
+
+
+class WorkingGroup(Record):
+    """A working group or coordinator role set up by a meeting."""
+
+    treaty = models.ForeignKey(Treaty, models.PROTECT, related_name="working_groups")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField()
+    seats = models.PositiveSmallIntegerField(
+        "coordinators at a time",
+        default=2,
+        help_text="Two for a thematic working group, one for a single role.",
+    )
+    established_at = models.ForeignKey(
+        Meeting, models.PROTECT, null=True, blank=True, related_name="working_groups_established"
+    )
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the public page.")
+    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["treaty", "position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["treaty", "slug"], name="tracker_workinggroup_unique_slug"),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="tracker_workinggroup_seats_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def serving_on(self, day):
+        return self.filter(term_start__lte=day).filter(Q(term_end=None) | Q(term_end__gt=day))
+
+
+class CoordinatorAssignment(Record):
+    """A State coordinating a working group for a term (from one meeting to a later one)."""
+
+    group = models.ForeignKey(WorkingGroup, models.CASCADE, related_name="assignments")
+    state = models.ForeignKey(State, models.PROTECT, related_name="coordinator_assignments")
+    term_start = models.DateField(help_text="Usually the last day of the meeting that appointed the State.")
+    term_end = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Usually the last day of the meeting where the term ends. Empty if open.",
+    )
+    term_label = models.CharField(
+        max_length=20, blank=True, help_text="The term as the source names it, e.g. '2012–2014'."
+    )
+    appointed_at = models.ForeignKey(
+        Meeting, models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    notes = models.TextField(blank=True)
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = AssignmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["group", "term_start", "state__name"]
+        verbose_name = "coordinator assignment"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "state", "term_start"], name="tracker_assignment_unique_term"
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end=None) | Q(term_end__gt=models.F("term_start")),
+                name="tracker_assignment_term_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.state} – {self.group} ({self.term_display})"
+
+    @property
+    def term_display(self):
+        if self.term_label:
+            return self.term_label
+        end = self.term_end.year if self.term_end else ""
+        return f"{self.term_start.year}–{end}"
+
+    def clean(self):
+        if self.term_end and self.term_start and self.term_end <= self.term_start:
+            raise ValidationError({"term_end": "A term must end after it starts."})
+        if not (self.group_id and self.term_start):
+            return
+        overlapping = CoordinatorAssignment.objects.filter(group_id=self.group_id).exclude(pk=self.pk)
+        overlapping = overlapping.filter(Q(term_end=None) | Q(term_end__gt=self.term_start))
+        if self.term_end:
+            overlapping = overlapping.filter(term_start__lt=self.term_end)
+        if self.state_id and overlapping.filter(state_id=self.state_id).exists():
+            raise ValidationError(
+                {"state": f"{self.state} is already a coordinator of {self.group} during this term."}
+            )
+        # The seats must not be over-filled at any moment of the term: check at its
+        # start and wherever another overlapping term starts inside it.
+        others = list(overlapping.values_list("term_start", "term_end"))
+        points = [self.term_start] + [start for start, _ in others if start > self.term_start]
+        seats = self.group.seats
+        for point in points:
+            serving = sum(1 for start, end in others if start <= point and (end is None or end > point))
+            if serving >= seats:
+                raise ValidationError(
+                    {"group": f"{self.group} has {seats} coordinator seat(s), all taken on {point:%d %B %Y}."}
+                )

@@ -1,0 +1,308 @@
+"""The treaties' date rules, as plain functions of dates and a treaty's rule values.
+
+This module is the one place that answers "how is this date computed?". It
+imports nothing from Django's ORM: models call it with their field values, and
+its tests run without a database.
+
+Every rule is driven by a ``TreatyRules`` value, built from a Treaty row, so a
+second treaty is added as data. The defaults are those of the Convention on
+Cluster Munitions (CCM):
+
+* Art. 17: entry into force on the first day of the sixth month after the
+  month of the 30th deposit; for a later State, the first day of the sixth
+  month after its own deposit.
+* Art. 20(3): withdrawal takes effect six months after the depositary
+  receives the notice.
+* Art. 3: stockpiles destroyed within 8 years of entry into force for that
+  State; extensions of up to 4 years each.
+* Art. 4: clearance within 10 years of entry into force (or of the end of
+  active hostilities, for later contamination); extensions of up to 5 years.
+* Art. 7: initial report within 180 days of entry into force, then an annual
+  update by 30 April.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass
+
+# How a treaty counts entry into force from a deposit.
+EIF_MONTH_START = "month_start"  # first day of the Nth month after the deposit month
+EIF_DAYS_AFTER = "days_after"  # N days after the deposit
+
+# Participation statuses, in the order a State goes through them.
+NON_SIGNATORY = "non_signatory"
+SIGNATORY = "signatory"
+PARTY = "party"
+WITHDRAWN = "withdrawn"
+STATUSES = (NON_SIGNATORY, SIGNATORY, PARTY, WITHDRAWN)
+
+# Obligation statuses.
+NOT_APPLICABLE = "not_applicable"
+UNKNOWN = "unknown"
+IN_PROGRESS = "in_progress"
+COMPLETED = "completed"
+OVERDUE = "overdue"
+OBLIGATION_STATUSES = (NOT_APPLICABLE, UNKNOWN, IN_PROGRESS, COMPLETED, OVERDUE)
+
+
+@dataclass(frozen=True)
+class TreatyRules:
+    """The rule values of one treaty. Periods that do not exist are None."""
+
+    eif_instruments: int = 30
+    eif_rule: str = EIF_MONTH_START
+    eif_period: int = 6
+    withdrawal_months: int = 6
+    stockpile_years: int | None = 8
+    stockpile_extension_years: int | None = 4
+    clearance_years: int | None = 10
+    clearance_extension_years: int | None = 5
+    initial_report_days: int | None = 180
+    annual_report_month: int = 4
+    annual_report_day: int = 30
+
+
+CCM = TreatyRules()
+
+
+# --- calendar arithmetic -------------------------------------------------------
+
+
+def add_months(day, months):
+    """Return the same day-of-month ``months`` later, clamped to the month's end.
+
+    31 August + 6 months is 28 (or 29) February: a period "of six months" must
+    end inside the sixth month, never spill into the seventh.
+    """
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last))
+
+
+def add_years(day, years):
+    """Return the same calendar day ``years`` later; 29 February becomes 28 February."""
+    return add_months(day, years * 12)
+
+
+def first_day_of_month_after(day, months):
+    """Return the first day of the ``months``-th month after the month of ``day``."""
+    return add_months(day.replace(day=1), months)
+
+
+# --- entry into force ----------------------------------------------------------
+
+
+def threshold_date(deposit_dates, rules=CCM):
+    """Return the date of the deposit that brought the treaty into force, or None.
+
+    That is the date of the Nth instrument (N = ``rules.eif_instruments``),
+    counting every deposit ever made, including those of States that later
+    withdrew. None while fewer than N instruments have been deposited.
+    """
+    dates = sorted(d for d in deposit_dates if d is not None)
+    if len(dates) < rules.eif_instruments:
+        return None
+    return dates[rules.eif_instruments - 1]
+
+
+def _eif_after(day, rules):
+    if rules.eif_rule == EIF_DAYS_AFTER:
+        return day + datetime.timedelta(days=rules.eif_period)
+    if rules.eif_rule == EIF_MONTH_START:
+        return first_day_of_month_after(day, rules.eif_period)
+    raise ValueError(f"Unknown entry-into-force rule: {rules.eif_rule!r}")
+
+
+def general_entry_into_force(threshold, rules=CCM):
+    """Return the date the treaty itself entered into force, or None before the threshold."""
+    if threshold is None:
+        return None
+    return _eif_after(threshold, rules)
+
+
+def entry_into_force(deposit, threshold, rules=CCM):
+    """Return the date the treaty enters into force for a State that deposited on ``deposit``.
+
+    A State that deposited on or before the date of the Nth deposit (the
+    ``threshold``) gets the treaty's general date: CCM Art. 17(2) applies only
+    to deposits made *after* the date of the 30th. A later State counts from
+    its own deposit. None when nothing was deposited, or while the threshold
+    has not been reached.
+    """
+    if deposit is None or threshold is None:
+        return None
+    if deposit <= threshold:
+        return general_entry_into_force(threshold, rules)
+    return _eif_after(deposit, rules)
+
+
+# --- withdrawal ----------------------------------------------------------------
+
+
+def withdrawal_effective(notice, rules=CCM):
+    """Return the day a withdrawal takes effect: N months after the depositary receives notice.
+
+    CCM Art. 20(3) also delays the effect while the State is engaged in an
+    armed conflict; that fact is not a date rule and is recorded by hand.
+    """
+    if notice is None:
+        return None
+    return add_months(notice, rules.withdrawal_months)
+
+
+# --- status on a day -----------------------------------------------------------
+
+
+def status(as_of, signature=None, deposit=None, withdrawal_effective_date=None):
+    """Return the participation status of a State on ``as_of``.
+
+    As the treaty community counts, a State is a party from the day it deposits
+    its instrument, before the treaty is in force for it. It stays a party until
+    its withdrawal takes effect, even after giving notice.
+    """
+    if withdrawal_effective_date is not None and as_of >= withdrawal_effective_date:
+        return WITHDRAWN
+    if deposit is not None and as_of >= deposit:
+        return PARTY
+    if signature is not None and as_of >= signature:
+        return SIGNATORY
+    return NON_SIGNATORY
+
+
+def in_force(as_of, eif=None, withdrawal_effective_date=None):
+    """Return True when the treaty is in force for the State on ``as_of``."""
+    if eif is None or as_of < eif:
+        return False
+    return withdrawal_effective_date is None or as_of < withdrawal_effective_date
+
+
+# --- obligations and deadlines -------------------------------------------------
+
+
+def stockpile_deadline(eif, rules=CCM):
+    """Return the Art. 3 stockpile destruction deadline (EIF + 8 years for CCM), or None."""
+    if eif is None or rules.stockpile_years is None:
+        return None
+    return add_years(eif, rules.stockpile_years)
+
+
+def clearance_deadline(eif, rules=CCM, hostilities_ended=None):
+    """Return the Art. 4 clearance deadline, or None.
+
+    Counted from entry into force, or, for land contaminated after entry into
+    force, from the end of the active hostilities (Art. 4(1)(b)).
+    """
+    start = hostilities_ended or eif
+    if start is None or rules.clearance_years is None:
+        return None
+    return add_years(start, rules.clearance_years)
+
+
+def original_deadline(kind, eif, rules=CCM, hostilities_ended=None):
+    """Return the original deadline of an obligation of ``kind`` ("stockpile" or "clearance")."""
+    if kind == "stockpile":
+        return stockpile_deadline(eif, rules)
+    if kind == "clearance":
+        return clearance_deadline(eif, rules, hostilities_ended)
+    raise ValueError(f"Unknown obligation kind: {kind!r}")
+
+
+def max_extension_years(kind, rules=CCM):
+    """Return the longest extension one request may grant, in years, or None if none exist."""
+    if kind == "stockpile":
+        return rules.stockpile_extension_years
+    if kind == "clearance":
+        return rules.clearance_extension_years
+    raise ValueError(f"Unknown obligation kind: {kind!r}")
+
+
+def latest_extension_end(previous_deadline, kind, rules=CCM):
+    """Return the furthest new deadline an extension of ``previous_deadline`` may set."""
+    years = max_extension_years(kind, rules)
+    if previous_deadline is None or years is None:
+        return None
+    return add_years(previous_deadline, years)
+
+
+def current_deadline(original, granted_deadlines):
+    """Return the deadline in force: the latest granted extension, else the original."""
+    granted = [d for d in granted_deadlines if d is not None]
+    return max(granted) if granted else original
+
+
+def request_is_late(requested_on, meeting_starts, months=9):
+    """Return True when an extension request reached the meeting less than nine months ahead."""
+    if requested_on is None or meeting_starts is None:
+        return False
+    return add_months(requested_on, months) > meeting_starts
+
+
+def obligation_status(as_of, deadline, applicable=True, completed_on=None):
+    """Return the status of an obligation on ``as_of``.
+
+    ``applicable`` is True, False, or None when it is not known whether the
+    State has stockpiles or contamination at all. A completion counts from its
+    recorded date; an overdue obligation is one not completed by the day after
+    its deadline ("not later than" the deadline).
+    """
+    if applicable is False:
+        return NOT_APPLICABLE
+    if completed_on is not None and as_of >= completed_on:
+        return COMPLETED
+    if applicable is None:
+        return UNKNOWN
+    if deadline is not None and as_of > deadline:
+        return OVERDUE
+    return IN_PROGRESS
+
+
+# --- Article 7 reports ---------------------------------------------------------
+
+
+def initial_report_due(eif, rules=CCM):
+    """Return the date the initial transparency report is due (EIF + 180 days for CCM)."""
+    if eif is None or rules.initial_report_days is None:
+        return None
+    return eif + datetime.timedelta(days=rules.initial_report_days)
+
+
+def annual_report_due(year, rules=CCM):
+    """Return the date the annual update covering ``year - 1`` is due in ``year``."""
+    return datetime.date(year, rules.annual_report_month, rules.annual_report_day)
+
+
+def report_due_dates(eif, until, rules=CCM, withdrawal_effective_date=None):
+    """Return the (due date, label) pairs of transparency reports from EIF through ``until``.
+
+    The first annual update is the first 30 April after the initial report is
+    due; no report is due once a withdrawal has taken effect.
+    """
+    initial = initial_report_due(eif, rules)
+    if initial is None:
+        return []
+    end = until
+    if withdrawal_effective_date is not None:
+        end = min(end, withdrawal_effective_date - datetime.timedelta(days=1))
+    due = []
+    if initial <= end:
+        due.append((initial, "Initial report"))
+    year = initial.year
+    while True:
+        annual = annual_report_due(year, rules)
+        if annual > end:
+            break
+        if annual > initial:
+            due.append((annual, f"Annual report covering {year - 1}"))
+        year += 1
+    return due
+
+
+def next_report_due(eif, as_of, rules=CCM, withdrawal_effective_date=None):
+    """Return the next (due date, label) on or after ``as_of``, or None."""
+    horizon = as_of.replace(year=as_of.year + 2, day=1)
+    for due, label in report_due_dates(eif, horizon, rules, withdrawal_effective_date):
+        if due >= as_of:
+            return due, label
+    return None
