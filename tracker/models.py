@@ -464,6 +464,8 @@ class Participation(Record):
         """Make sure a party has its stockpile and clearance obligations, with current deadlines."""
         if self.deposit_date is None:
             for obligation in self.obligations.all():
+                obligation.participation = self
+                obligation._participation_is_fresh = True
                 obligation.refresh_deadlines()
             return
         existing = {o.kind: o for o in self.obligations.all()}
@@ -474,11 +476,14 @@ class Participation(Record):
             obligation = existing.get(kind)
             if obligation is None and years is not None:
                 obligation = Obligation(participation=self, kind=kind)
-                obligation.participation = self
                 obligation._change_reason = "Created for a new State Party"
+            elif obligation is None:
+                continue
+            obligation.participation = self
+            obligation._participation_is_fresh = True
+            if obligation.pk is None:
                 obligation.save()
-            elif obligation is not None:
-                obligation.participation = self
+            else:
                 obligation.refresh_deadlines()
 
     def status(self, as_of=None):
@@ -677,12 +682,22 @@ class Obligation(Record):
         granted = [e.new_deadline for e in extensions if e.decision == Extension.Decision.GRANTED]
         return original, rules.current_deadline(original, granted)
 
+    def _reload_participation(self):
+        # A cached participation may predate its entry into force (one reached
+        # through a stale parent, say): read the dates the deadlines count from.
+        if not getattr(self, "_participation_is_fresh", False):
+            self.participation = Participation.objects.select_related("treaty").get(pk=self.participation_id)
+            self._participation_is_fresh = True
+
     def save(self, *args, **kwargs):
+        self._reload_participation()
         self.original_deadline, self.current_deadline = self.compute_deadlines()
         super().save(*args, **kwargs)
+        self._participation_is_fresh = False
 
     def refresh_deadlines(self):
         """Recompute the stored deadlines; save (with history) only if they changed."""
+        self._reload_participation()
         original, current = self.compute_deadlines()
         if (original, current) != (self.original_deadline, self.current_deadline):
             self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
