@@ -1,0 +1,59 @@
+"""The Atom feed of changes, /changes/feed/, with the same filters as /changes/."""
+
+from django.contrib.syndication.views import Feed
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from tracker import exports, history
+from tracker.filters import ChangeFilterForm, ignored_messages
+
+FEED_SIZE = 50
+
+
+class ChangeFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Treaty tracker: changes to the record"
+    subtitle = "Every edit to the public record: what changed, old and new values, and why."
+
+    def __call__(self, request, *args, **kwargs):
+        form = ChangeFilterForm(request.GET)
+        if not form.is_valid():
+            return exports.bad_request_text(ignored_messages(form))
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request):
+        form = ChangeFilterForm(request.GET)
+        form.is_valid()  # checked in __call__
+        return form.history_arguments()
+
+    def link(self, obj):
+        return reverse("change-list")
+
+    def items(self, obj):
+        return history.changes(**obj, limit=FEED_SIZE)
+
+    def item_title(self, change):
+        return f"{change.object_repr}: {change.kind_label.lower()} {change.action}"
+
+    def item_link(self, change):
+        if change.state_iso2:
+            base = reverse("state-history", args=[change.state_iso2])
+        else:
+            base = reverse("change-list") + f"?kind={change.kind}"
+        return f"{base}#change-{change.kind}-{change.history_id}"
+
+    def item_guid(self, change):
+        return f"tag:{exports.UID_DOMAIN},2011:change/{change.kind}/{change.history_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, change):
+        return change.date
+
+    def item_updateddate(self, change):
+        return change.date
+
+    def item_description(self, change):
+        # The editor's name is never in the feed: it is shown to staff only, on the site.
+        return render_to_string("tracker/feed_change.html", {"change": change})
