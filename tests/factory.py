@@ -55,7 +55,7 @@ def make_parties(treaty, count, first_deposit=D(2009, 1, 5), prefix="Q"):
             make_participation(
                 treaty,
                 state,
-                signature_date=D(2008, 12, 3),
+                signature_date=min(D(2008, 12, 3), first_deposit),
                 deposit_date=first_deposit + datetime.timedelta(days=i),
             )
         )

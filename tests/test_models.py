@@ -43,9 +43,14 @@ class EntryIntoForceTestCase(TestCase):
 
     def test_a_later_state_counts_from_its_own_deposit(self):
         """After the threshold, a deposit on 5 Nov 2010 enters into force on 1 May 2011 (Lebanon)."""
-        factory.make_participation(self.treaty, factory.make_state("ZZ", "Thirtieth"), deposit_date=D(2010, 2, 16))
+        factory.make_participation(
+            self.treaty, factory.make_state("ZZ", "Thirtieth"), deposit_date=D(2010, 2, 16)
+        )
         lebanon = factory.make_participation(
-            self.treaty, factory.make_state("LB", "Lebanon"), signature_date=D(2008, 12, 3), deposit_date=D(2010, 11, 5)
+            self.treaty,
+            factory.make_state("LB", "Lebanon"),
+            signature_date=D(2008, 12, 3),
+            deposit_date=D(2010, 11, 5),
         )
         self.assertEqual(lebanon.entry_into_force_date, D(2011, 5, 1))
         self.assertEqual(lebanon.status(D(2010, 11, 5)), rules.PARTY)
@@ -54,7 +59,9 @@ class EntryIntoForceTestCase(TestCase):
 
     def test_changing_the_rule_recomputes_every_date(self):
         """The rules are data: switching the treaty to 90 days after deposit moves every date."""
-        late = factory.make_participation(self.treaty, factory.make_state("ZZ", "Late"), deposit_date=D(2011, 1, 10))
+        late = factory.make_participation(
+            self.treaty, factory.make_state("ZZ", "Late"), deposit_date=D(2011, 1, 10)
+        )
         self.treaty.refresh_from_db()
         self.treaty.eif_rule = Treaty.EifRule.DAYS_AFTER
         self.treaty.eif_period = 90
@@ -106,7 +113,9 @@ class ParticipationValidationTestCase(TestCase):
 
     def test_deposit_before_signature_is_refused_in_words(self):
         """An instrument deposited before the signature gets a sentence, not a crash."""
-        errors = self.errors(signature_date=D(2009, 1, 1), deposit_date=D(2008, 12, 31), instrument="ratification")
+        errors = self.errors(
+            signature_date=D(2009, 1, 1), deposit_date=D(2008, 12, 31), instrument="ratification"
+        )
         self.assertIn("before the State signed", errors["deposit_date"][0])
 
     def test_instrument_and_deposit_go_together(self):
@@ -121,7 +130,9 @@ class ParticipationValidationTestCase(TestCase):
     def test_withdrawal_needs_a_deposit(self):
         """Only a State that deposited can withdraw, and not before its deposit."""
         self.assertIn("withdrawal_notice_date", self.errors(withdrawal_notice_date=D(2012, 1, 1)))
-        errors = self.errors(deposit_date=D(2012, 1, 1), instrument="accession", withdrawal_notice_date=D(2011, 1, 1))
+        errors = self.errors(
+            deposit_date=D(2012, 1, 1), instrument="accession", withdrawal_notice_date=D(2011, 1, 1)
+        )
         self.assertIn("before the deposit", errors["withdrawal_notice_date"][0])
 
     def test_one_participation_per_state_and_treaty(self):
@@ -148,11 +159,19 @@ class ExtensionTestCase(TestCase):
         cls.treaty = factory.make_treaty()
         factory.make_parties(cls.treaty, 30, first_deposit=D(2009, 1, 1))
         bulgaria = factory.make_participation(
-            cls.treaty, factory.make_state("BG", "Bulgaria"), signature_date=D(2008, 12, 3), deposit_date=D(2011, 4, 6)
+            cls.treaty,
+            factory.make_state("BG", "Bulgaria"),
+            signature_date=D(2008, 12, 3),
+            deposit_date=D(2011, 4, 6),
         )
         cls.obligation = factory.obligation(bulgaria)
         cls.meeting = factory.make_meeting(
-            cls.treaty, number=9, short_name="9MSP", city="Geneva", start_date=D(2019, 9, 2), end_date=D(2019, 9, 4)
+            cls.treaty,
+            number=9,
+            short_name="9MSP",
+            city="Geneva",
+            start_date=D(2019, 9, 2),
+            end_date=D(2019, 9, 4),
         )
 
     def extension(self, **kwargs):
@@ -193,7 +212,9 @@ class ExtensionTestCase(TestCase):
 
     def test_pending_requests_do_not_move_the_deadline(self):
         """Only a granted extension changes the current deadline."""
-        self.extension(decision="pending", requested_deadline=D(2021, 4, 1), requested_on=D(2019, 1, 15)).save()
+        self.extension(
+            decision="pending", requested_deadline=D(2021, 4, 1), requested_on=D(2019, 1, 15)
+        ).save()
         self.obligation.refresh_from_db()
         self.assertEqual(self.obligation.current_deadline, D(2019, 10, 1))
 
@@ -290,3 +311,24 @@ class HistoryTestCase(TestCase):
         pk = participation.pk
         participation.delete()
         self.assertEqual(Participation.history.filter(id=pk).first().history_type, "-")
+
+
+class SecondTreatyTestCase(TestCase):
+    def test_the_mine_ban_convention_is_added_as_data_alone(self):
+        """APMBC rules as a Treaty row: 40 instruments, 4-year stockpile deadline without extension."""
+        apmbc = factory.make_treaty(
+            "apmbc",
+            name="Anti-Personnel Mine Ban Convention",
+            eif_instruments=40,
+            stockpile_years=4,
+            stockpile_extension_years=None,
+            clearance_extension_years=10,
+        )
+        parties = factory.make_parties(apmbc, 40, first_deposit=D(1997, 12, 3), prefix="M")
+        apmbc.refresh_from_db()
+        self.assertEqual(apmbc.threshold_date, D(1998, 1, 11))
+        self.assertEqual(apmbc.entry_into_force_date, D(1998, 7, 1))
+        stockpile = factory.obligation(Participation.objects.get(pk=parties[0].pk))
+        self.assertEqual(stockpile.original_deadline, D(2002, 7, 1))
+        with self.assertRaisesMessage(ValidationError, "allows no extension"):
+            Extension(obligation=stockpile, decision="granted", new_deadline=D(2003, 1, 1)).full_clean()

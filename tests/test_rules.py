@@ -218,7 +218,9 @@ class ObligationStatusTestCase(unittest.TestCase):
 
     def test_completion_is_known_even_when_applicability_was_not_recorded(self):
         """A completion date proves the obligation existed and was met."""
-        self.assertEqual(rules.obligation_status(D(2024, 1, 1), D(2021, 1, 1), None, D(2023, 1, 1)), rules.COMPLETED)
+        self.assertEqual(
+            rules.obligation_status(D(2024, 1, 1), D(2021, 1, 1), None, D(2023, 1, 1)), rules.COMPLETED
+        )
 
 
 class ReportTestCase(unittest.TestCase):
@@ -263,7 +265,7 @@ class PartialDateTestCase(unittest.TestCase):
         self.assertEqual(partial_dates.iso(D(2023, 8, 1), partial_dates.MONTH), "2023-08")
 
     def test_normalise_and_period_end(self):
-        """"late 2011" is stored as 1 Sep 2011 and may mean any day up to 31 Dec 2011."""
+        """ "late 2011" is stored as 1 Sep 2011 and may mean any day up to 31 Dec 2011."""
         self.assertEqual(partial_dates.normalise(D(2011, 11, 20), partial_dates.LATE), D(2011, 9, 1))
         self.assertEqual(partial_dates.period_end(D(2011, 9, 1), partial_dates.LATE), D(2011, 12, 31))
         self.assertEqual(partial_dates.period_end(D(2024, 2, 1), partial_dates.MONTH), D(2024, 2, 29))

@@ -371,6 +371,18 @@ class ChangeFilterForm(forms.Form):
 
 # --- deadlines ---------------------------------------------------------------------
 
+
+def party_obligations(as_of):
+    """Obligations of States that have not withdrawn by ``as_of`` (an ObligationQuerySet).
+
+    An obligation ends with the State's withdrawal, so a withdrawn State's
+    unmet deadline is not listed as overdue.
+    """
+    return Obligation.objects.select_related("participation__state", "participation__treaty").exclude(
+        participation__withdrawal_effective_date__lte=as_of
+    )
+
+
 DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("completed", "Completed")]
 
 
@@ -395,9 +407,7 @@ class DeadlineFilterForm(forms.Form):
     def obligations(self):
         """Return the obligations of States Parties narrowed by the valid filters (a queryset)."""
         data = self.cleaned_data
-        qs = Obligation.objects.select_related("participation__state", "participation__treaty")
-        # An obligation ends with the State's withdrawal.
-        qs = qs.exclude(participation__withdrawal_effective_date__lte=timezone.localdate())
+        qs = party_obligations(timezone.localdate())
         if data.get("kind"):
             qs = qs.filter(kind=data["kind"])
         if data.get("treaty"):

@@ -1,6 +1,40 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, register_converter
+
+from tracker import views
+from tracker.feeds import ChangeFeed
+
+
+class Iso2Converter:
+    """Two letters, either case: anything else is a 404 before any query is made."""
+
+    regex = "[A-Za-z]{2}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(Iso2Converter, "iso2")
 
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    # /states/ and its downloads (the same filters)
+    path("states/", views.state_list, name="state-list"),
+    path("states.csv", views.states_csv, name="states-csv"),
+    path("states.json", views.states_json, name="states-json"),
+    # /states/<iso2>/
+    path("states/<iso2:iso2>/", views.state_detail, name="state-detail"),
+    path("states/<iso2:iso2>/history/", views.state_history, name="state-history"),
+    # /deadlines/
+    path("deadlines/", views.deadline_list, name="deadline-list"),
+    path("deadlines.ics", views.deadlines_ics, name="deadlines-ics"),
+    path("working-groups/", views.working_groups, name="working-groups"),
+    path("meetings/", views.meeting_list, name="meeting-list"),
+    # /changes/
+    path("changes/", views.change_list, name="change-list"),
+    path("changes/feed/", ChangeFeed(), name="change-feed"),
     path("admin/", admin.site.urls),
 ]

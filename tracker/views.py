@@ -1,0 +1,440 @@
+"""The public pages. Each view says what its page shows; the rules live on the models.
+
+Nothing here needs a login. Filters are cleaned by tracker.filters (bad input
+is ignored with a message on HTML pages and refused with a 400 on downloads),
+downloads are written by tracker.exports, and the change log is read through
+tracker.history only.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from tracker import charts, exports, history, partial_dates, rules
+from tracker.filters import (
+    ChangeFilterForm,
+    DeadlineFilterForm,
+    StateFilter,
+    build_rows,
+    clean_query,
+    ignored_messages,
+    party_obligations,
+)
+from tracker.models import (
+    CoordinatorAssignment,
+    Extension,
+    Meeting,
+    Obligation,
+    Participation,
+    RatificationStep,
+    Source,
+    State,
+    Treaty,
+    WorkingGroup,
+)
+
+CHANGES_PER_PAGE = 50
+DASHBOARD_CHANGES = 8
+# "Recently completed" on /deadlines/: since 1 January this many years back.
+COMPLETED_YEARS = 3
+
+
+def _url_for(request):
+    return lambda state: request.build_absolute_uri(state.get_absolute_url())
+
+
+# --- dashboard ---------------------------------------------------------------------
+
+
+def _party_counts(participations, days):
+    """Return [(day, number of States Parties on that day)] by each participation's own status rule."""
+    return [(day, sum(p.status(day) == rules.PARTY for p in participations)) for day in days]
+
+
+def _membership(treaty, participations, today):
+    """The chart of States Parties over time, and its data table (one row per year end)."""
+    events = sorted(
+        {d for p in participations for d in (p.deposit_date, p.withdrawal_effective_date) if d and d <= today}
+    )
+    known = [d for d in (treaty.adopted_on, treaty.opened_for_signature_on, *events[:1]) if d]
+    start = datetime.date(min(known, default=today).year, 1, 1)
+    series = _party_counts(participations, events)
+    year_ends = [min(datetime.date(year, 12, 31), today) for year in range(start.year, today.year + 1)]
+    table = [
+        (day, parties, sum(p.in_force(day) for p in participations))
+        for day, parties in _party_counts(participations, year_ends)
+    ]
+    now = series[-1][1] if series else 0
+    svg = charts.step_chart(
+        series,
+        start=start,
+        end=today,
+        title=f"States Parties to the {treaty.short_name}, {start.year}–{today.year}",
+        description=(
+            f"A step line rising with each deposit of an instrument and falling with each withdrawal, "
+            f"from {start.year} to {partial_dates.display(today)}, when it stands at {now}."
+        ),
+        id_prefix=f"chart-{treaty.slug}",
+    )
+    return mark_safe(svg), table
+
+
+def dashboard(request):
+    """Counts by status per treaty as of today, deadlines, latest changes and the membership chart."""
+    today = timezone.localdate()
+    states = list(State.objects.all())
+    summaries = []
+    for treaty in Treaty.objects.all():
+        rows = build_rows(treaty, states, today)
+        counts = Counter(row.status for row in rows)
+        participations = [row.participation for row in rows if row.participation.pk]
+        chart, table = _membership(treaty, participations, today)
+        summaries.append(
+            {
+                "treaty": treaty,
+                "counts": [(status, Participation.Status(status).label, counts[status]) for status in rules.STATUSES],
+                "in_force": sum(row.in_force for row in rows),
+                "chart": chart,
+                "table": table,
+            }
+        )
+    obligations = party_obligations(today)
+    context = {
+        "today": today,
+        "summaries": summaries,
+        "upcoming": list(obligations.upcoming(today, days=365).order_by("current_deadline")),
+        "overdue": list(obligations.overdue(today).order_by("current_deadline")),
+        "changes": history.changes(limit=DASHBOARD_CHANGES),
+        "show_editor": request.user.is_staff,
+    }
+    return render(request, "tracker/dashboard.html", context)
+
+
+# --- the States list and its downloads ---------------------------------------------
+
+
+def state_list(request):
+    """Every State with its status under one treaty on one day, filtered and sorted."""
+    filterset = StateFilter(request.GET)
+    rows = filterset.rows()
+    context = {
+        "filter": filterset,
+        "rows": rows,
+        "treaty": filterset.treaty,
+        "as_of": filterset.as_of,
+        "today": timezone.localdate(),
+        "total": State.objects.count(),
+        "ignored": filterset.ignored,
+        "chips": filterset.chips(),
+        "columns": filterset.columns(),
+        "query": filterset.query(),
+    }
+    return render(request, "tracker/state_list.html", context)
+
+
+def states_csv(request):
+    filterset = StateFilter(request.GET)
+    if filterset.ignored:
+        return exports.bad_request_text(filterset.ignored)
+    return exports.states_csv(filterset.rows(), filterset.treaty, filterset.as_of, _url_for(request))
+
+
+def states_json(request):
+    filterset = StateFilter(request.GET)
+    if filterset.ignored:
+        return exports.bad_request_json(filterset.form.errors)
+    return exports.states_json(filterset.rows(), filterset.treaty, filterset.as_of, _url_for(request))
+
+
+# --- one State -----------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEvent:
+    date: datetime.date
+    when: str
+    title: str
+    text: str = ""
+    source: Source | None = None
+    expected: str = ""
+    computed: bool = False
+
+
+def _timeline(participation):
+    """The road to joining, and beyond: every dated fact of a participation, oldest first."""
+    p = participation
+    if not p.pk:
+        return []
+    display = partial_dates.display
+    events = []
+    if p.signature_date:
+        events.append(TimelineEvent(p.signature_date, display(p.signature_date), "Signed", source=p.source))
+    for step in p.steps.all():
+        events.append(
+            TimelineEvent(
+                step.date,
+                step.date_display,
+                step.get_kind_display(),
+                step.description,
+                step.source,
+                expected=step.expected_display,
+            )
+        )
+    if p.deposit_date:
+        events.append(
+            TimelineEvent(
+                p.deposit_date,
+                display(p.deposit_date),
+                f"Instrument of {p.get_instrument_display().lower()} deposited",
+                "The State became a State Party.",
+                p.source,
+            )
+        )
+    if p.provisional_application_date:
+        events.append(
+            TimelineEvent(
+                p.provisional_application_date,
+                display(p.provisional_application_date),
+                "Provisional application declared",
+                "The State applies Article 1 provisionally, pending entry into force.",
+                p.source,
+            )
+        )
+    if p.entry_into_force_date:
+        events.append(
+            TimelineEvent(
+                p.entry_into_force_date,
+                display(p.entry_into_force_date),
+                "Entry into force",
+                "Computed from the deposit date by the treaty's rule.",
+                computed=True,
+            )
+        )
+    if p.withdrawal_notice_date:
+        events.append(
+            TimelineEvent(p.withdrawal_notice_date, display(p.withdrawal_notice_date), "Withdrawal notified", "", p.source)
+        )
+    if p.withdrawal_effective_date:
+        events.append(
+            TimelineEvent(
+                p.withdrawal_effective_date,
+                display(p.withdrawal_effective_date),
+                "Withdrawal takes effect",
+                "Computed from the notice by the treaty's rule.",
+                computed=True,
+            )
+        )
+    events.sort(key=lambda event: event.date)
+    return events
+
+
+def _canonical(request, iso2, name):
+    """Redirect an upper-case ISO code to the canonical lower-case address."""
+    url = redirect(name, iso2.lower()).url
+    if request.GET:
+        url += "?" + request.GET.urlencode()
+    return redirect(url, permanent=True)
+
+
+def state_detail(request, iso2):
+    """One State: per treaty its timeline, obligations and reports; its coordinator roles."""
+    if iso2 != iso2.lower():
+        return _canonical(request, iso2, "state-detail")
+    state = get_object_or_404(State, iso2=iso2.upper())
+    today = timezone.localdate()
+    extensions = Extension.objects.select_related("meeting", "source").order_by("requested_on", "pk")
+    participations = {
+        p.treaty_id: p
+        for p in state.participations.select_related("treaty", "source").prefetch_related(
+            Prefetch("steps", queryset=RatificationStep.objects.select_related("source")),
+            Prefetch(
+                "obligations",
+                queryset=Obligation.objects.select_related("source")
+                .prefetch_related(Prefetch("extensions", queryset=extensions))
+                .order_by("kind"),
+            ),
+        )
+    }
+    sections = []
+    for treaty in Treaty.objects.all():
+        participation = participations.get(treaty.pk) or Participation(state=state, treaty=treaty)
+        participation.treaty, participation.state = treaty, state
+        status = participation.status(today)
+        sections.append(
+            {
+                "treaty": treaty,
+                "participation": participation,
+                "status": status,
+                "status_label": Participation.Status(status).label,
+                "in_force": participation.in_force(today),
+                "timeline": _timeline(participation),
+                "obligations": list(participation.obligations.all()) if participation.pk else [],
+                "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
+            }
+        )
+    assignments = state.coordinator_assignments.select_related(
+        "group__treaty", "appointed_at", "source"
+    ).order_by("term_start", "group__position")
+    context = {"state": state, "sections": sections, "assignments": assignments, "today": today}
+    return render(request, "tracker/state_detail.html", context)
+
+
+# --- change history ----------------------------------------------------------------------
+
+
+def _change_page(request, state=None):
+    """Shared by /changes/ and /states/<iso2>/history/: one page of changes, newest first."""
+    form = ChangeFilterForm(request.GET)
+    form.is_valid()
+    ignored = ignored_messages(form)
+    arguments = form.history_arguments()
+    if state is not None:
+        arguments["state"] = state
+    try:
+        changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
+    except ValueError as error:
+        ignored.append(f"{error} Showing the latest changes instead.")
+        arguments["before"] = None
+        changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
+    query = clean_query(form, drop=("before", "state") if state else ("before",))
+    older = None
+    if len(changes) > CHANGES_PER_PAGE:
+        changes = changes[:CHANGES_PER_PAGE]
+        older = query.copy()
+        older["before"] = changes[-1].cursor
+    return {
+        "form": form,
+        "changes": changes,
+        "older": older,
+        "query": query,
+        "paged": bool(arguments.get("before")),
+        "ignored": ignored,
+        "show_editor": request.user.is_staff,
+    }
+
+
+def change_list(request):
+    """Every edit to the public record, newest first, filterable by State, kind and dates."""
+    return render(request, "tracker/change_list.html", _change_page(request))
+
+
+def state_history(request, iso2):
+    """Every edit to one State's records, deleted ones included."""
+    if iso2 != iso2.lower():
+        return _canonical(request, iso2, "state-history")
+    state = get_object_or_404(State, iso2=iso2.upper())
+    context = _change_page(request, state=state)
+    context["state"] = state
+    return render(request, "tracker/change_list.html", context)
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def deadline_list(request):
+    """Upcoming and overdue deadlines, recent completions, and deadlines of unrecorded applicability."""
+    form = DeadlineFilterForm(request.GET)
+    form.is_valid()
+    today = timezone.localdate()
+    show = form.cleaned_data.get("status") or ""
+    obligations = form.obligations().order_by("current_deadline", "participation__state__name")
+    unrecorded = obligations.filter(applicability=Obligation.Applicability.UNKNOWN).exclude(completed_on__lte=today)
+    unrecorded = unrecorded.exclude(current_deadline=None)
+    if show == "upcoming":
+        unrecorded = unrecorded.filter(current_deadline__gte=today)
+    elif show == "overdue":
+        unrecorded = unrecorded.filter(current_deadline__lt=today)
+    since = datetime.date(today.year - COMPLETED_YEARS, 1, 1)
+    completed = (
+        obligations.exclude(applicability=Obligation.Applicability.NOT_APPLICABLE)
+        .filter(completed_on__gte=since, completed_on__lte=today)
+        .order_by("-completed_on")
+    )
+    context = {
+        "form": form,
+        "today": today,
+        "show": show,
+        "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
+        "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
+        "completed": list(completed) if show in ("", "completed") else None,
+        "completed_since": since,
+        "unrecorded": list(unrecorded) if show != "completed" else [],
+        "show_unrecorded": form.cleaned_data.get("applicability") == "all",
+        "ignored": ignored_messages(form),
+        "query": clean_query(form),
+    }
+    return render(request, "tracker/deadline_list.html", context)
+
+
+def deadlines_ics(request):
+    """The current deadline of every open obligation as an all-day event (iCalendar)."""
+    form = DeadlineFilterForm(request.GET)
+    if not form.is_valid():
+        return exports.bad_request_text(ignored_messages(form))
+    today = timezone.localdate()
+    obligations = form.obligations().exclude(current_deadline=None).order_by("current_deadline", "pk")
+    if form.cleaned_data.get("applicability") == "all":
+        obligations = obligations.exclude(applicability=Obligation.Applicability.NOT_APPLICABLE)
+        obligations = obligations.exclude(completed_on__lte=today)
+    else:
+        obligations = obligations.open_on(today)
+    show = form.cleaned_data.get("status")
+    if show == "upcoming":
+        obligations = obligations.filter(current_deadline__gte=today)
+    elif show == "overdue":
+        obligations = obligations.filter(current_deadline__lt=today)
+    elif show == "completed":
+        obligations = obligations.none()  # the calendar holds open deadlines only
+    return exports.deadlines_calendar(obligations, _url_for(request))
+
+
+# --- working groups and meetings --------------------------------------------------------
+
+
+def working_groups(request):
+    """Each working group and single-coordinator role, its terms and coordinator States."""
+    today = timezone.localdate()
+    serving = set(CoordinatorAssignment.objects.serving_on(today).values_list("pk", flat=True))
+    assignments = CoordinatorAssignment.objects.select_related("state", "appointed_at", "source").order_by(
+        "term_start", "state__name"
+    )
+    groups = WorkingGroup.objects.select_related("treaty", "established_at", "source").prefetch_related(
+        Prefetch("assignments", queryset=assignments)
+    )
+    sections = {}
+    for group in groups:
+        terms = {}
+        for assignment in group.assignments.all():
+            assignment.serving = assignment.pk in serving
+            terms.setdefault(assignment.term_display, []).append(assignment)
+        group.terms = [
+            {"label": label, "assignments": members, "current": any(a.serving for a in members)}
+            for label, members in terms.items()
+        ]
+        section = sections.setdefault(group.treaty_id, {"treaty": group.treaty, "groups": [], "roles": []})
+        (section["groups"] if group.seats > 1 else section["roles"]).append(group)
+    context = {"sections": list(sections.values()), "today": today}
+    return render(request, "tracker/working_groups.html", context)
+
+
+def meeting_list(request):
+    """Meetings of States Parties and others: place, dates, president, and what each decided."""
+    extensions = Extension.objects.select_related(
+        "obligation__participation__state", "obligation__participation__treaty", "source"
+    )
+    appointments = CoordinatorAssignment.objects.select_related("state", "group").order_by(
+        "group__position", "state__name"
+    )
+    meetings = Meeting.objects.select_related(
+        "treaty", "country", "president_state", "announced_in", "source", "president_designated_at"
+    ).prefetch_related(
+        Prefetch("extensions", queryset=extensions),
+        "working_groups_established",
+        Prefetch("appointments", queryset=appointments),
+    )
+    return render(request, "tracker/meeting_list.html", {"meetings": meetings, "today": timezone.localdate()})
