@@ -216,6 +216,17 @@ class ObligationStatusTestCase(unittest.TestCase):
         self.assertEqual(rules.obligation_status(D(2017, 5, 31), deadline, True, done), rules.IN_PROGRESS)
         self.assertEqual(rules.obligation_status(D(2030, 1, 1), deadline, True, done), rules.COMPLETED)
 
+    def test_a_pending_extension_request_is_not_overdue(self):
+        """A request filed before the deadline keeps the obligation in progress until decided."""
+        late = D(2021, 6, 1)
+        self.assertEqual(
+            rules.obligation_status(late, D(2021, 5, 1), True, None, extension_pending=True),
+            rules.IN_PROGRESS,
+        )
+        self.assertEqual(
+            rules.obligation_status(late, D(2021, 5, 1), True, None, extension_pending=False), rules.OVERDUE
+        )
+
     def test_completion_is_known_even_when_applicability_was_not_recorded(self):
         """A completion date proves the obligation existed and was met."""
         self.assertEqual(

@@ -37,6 +37,41 @@ def _clean_partial(instance, field, precision_field_name):
         setattr(instance, field, partial_dates.normalise(value, getattr(instance, precision_field_name)))
 
 
+class History(HistoricalRecords):
+    """HistoricalRecords with the indexes that tracker.history reads by.
+
+    Every historical table gets (history_date, history_id), for the change log,
+    its feed and the audit log, newest first; and (id, history_date,
+    history_id), to find a row's previous version. ``by`` names the leading
+    fields of one more index, for the foreign keys a State's history page
+    filters on. These composite indexes replace simple-history's single-column
+    ones on the same leading columns, which would only slow every save down.
+    """
+
+    def __init__(self, *args, by=(), **kwargs):
+        self.indexed_by = tuple(by)
+        kwargs.setdefault("no_db_index", ["id", *self.indexed_by[:1]])
+        super().__init__(*args, **kwargs)
+
+    def get_extra_fields(self, model, fields):
+        extra = super().get_extra_fields(model, fields)
+        extra["history_date"] = models.DateTimeField()  # indexed below, with history_id
+        return extra
+
+    def get_meta_options(self, model):
+        meta = super().get_meta_options(model)
+        prefix = f"tracker_h{model._meta.model_name[:10]}"
+        order = ["history_date", "history_id"]
+        meta["indexes"] = [
+            models.Index(fields=order, name=f"{prefix}_date"),
+            models.Index(fields=["id", *order], name=f"{prefix}_obj"),
+        ]
+        if self.indexed_by:
+            fields = [*self.indexed_by, *order]
+            meta["indexes"].append(models.Index(fields=fields, name=f"{prefix}_{self.indexed_by[0][:5]}"))
+        return meta
+
+
 class Record(models.Model):
     """Fields every edited record has: a version for conflict checks and a timestamp."""
 
@@ -72,7 +107,7 @@ class Source(Record):
     url = models.URLField("address", max_length=500, blank=True)
     notes = models.TextField(blank=True)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["title"]
@@ -155,7 +190,7 @@ class Treaty(Record):
     )
     entry_into_force_date = models.DateField("entered into force", null=True, blank=True, editable=False)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["adopted_on", "name"]
@@ -267,7 +302,7 @@ class State(Record):
     subregion = models.CharField("UN sub-region", max_length=60, blank=True)
     membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.MEMBER)
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -372,7 +407,7 @@ class Participation(Record):
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ParticipationQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History(by=("state", "id"))
 
     class Meta:
         ordering = ["state__name"]
@@ -537,7 +572,7 @@ class RatificationStep(Record):
     expected_precision = precision_field("expected date precision")
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
-    history = HistoricalRecords()
+    history = History(by=("participation",))
 
     class Meta:
         ordering = ["participation", "date", "pk"]
@@ -574,8 +609,9 @@ class ObligationQuerySet(models.QuerySet):
         return self.applicable().exclude(completed_on__lte=as_of)
 
     def overdue(self, as_of):
-        """Applicable obligations whose current deadline passed before ``as_of`` without completion."""
-        return self.open_on(as_of).filter(current_deadline__lt=as_of)
+        """Applicable obligations whose current deadline passed before ``as_of`` without completion
+        and without an extension request awaiting its decision."""
+        return self.open_on(as_of).filter(current_deadline__lt=as_of, extension_pending=False)
 
     def upcoming(self, as_of, days=None):
         """Applicable open obligations whose deadline is on or after ``as_of`` (within ``days``)."""
@@ -620,6 +656,12 @@ class Obligation(Record):
     )
     original_deadline = models.DateField(null=True, blank=True, editable=False)
     current_deadline = models.DateField(null=True, blank=True, editable=False)
+    extension_pending = models.BooleanField(
+        "extension request pending",
+        default=False,
+        editable=False,
+        help_text="Computed: an extension request has no recorded decision yet.",
+    )
     completed_on = models.DateField("completed", null=True, blank=True)
     completed_precision = precision_field("completion date precision")
     expected_completion = models.DateField(
@@ -630,7 +672,7 @@ class Obligation(Record):
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ObligationQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History(by=("participation", "id"))
 
     class Meta:
         ordering = ["current_deadline", "kind"]
@@ -669,7 +711,10 @@ class Obligation(Record):
                 )
 
     def compute_deadlines(self, extensions=None):
-        """Return (original, current) deadlines from entry into force and granted extensions."""
+        """Return (original, current, pending) from entry into force and the extensions.
+
+        ``pending`` is True when an extension request has no recorded decision.
+        """
         participation = self.participation
         original = rules.original_deadline(
             self.kind,
@@ -678,9 +723,10 @@ class Obligation(Record):
             self.hostilities_ended_on,
         )
         if extensions is None:
-            extensions = self.extensions.filter(decision=Extension.Decision.GRANTED) if self.pk else []
+            extensions = list(self.extensions.only("decision", "new_deadline")) if self.pk else []
         granted = [e.new_deadline for e in extensions if e.decision == Extension.Decision.GRANTED]
-        return original, rules.current_deadline(original, granted)
+        pending = any(e.decision == Extension.Decision.PENDING for e in extensions)
+        return original, rules.current_deadline(original, granted), pending
 
     def _reload_participation(self):
         # A cached participation may predate its entry into force (one reached
@@ -691,15 +737,15 @@ class Obligation(Record):
 
     def save(self, *args, **kwargs):
         self._reload_participation()
-        self.original_deadline, self.current_deadline = self.compute_deadlines()
+        self.original_deadline, self.current_deadline, self.extension_pending = self.compute_deadlines()
         super().save(*args, **kwargs)
         self._participation_is_fresh = False
 
     def refresh_deadlines(self):
         """Recompute the stored deadlines; save (with history) only if they changed."""
         self._reload_participation()
-        original, current = self.compute_deadlines()
-        if (original, current) != (self.original_deadline, self.current_deadline):
+        computed = self.compute_deadlines()
+        if computed != (self.original_deadline, self.current_deadline, self.extension_pending):
             self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
             self.save()
             return True
@@ -710,7 +756,9 @@ class Obligation(Record):
             self.Applicability.APPLICABLE: True,
             self.Applicability.NOT_APPLICABLE: False,
         }.get(self.applicability)
-        return rules.obligation_status(as_of or today(), self.current_deadline, applicable, self.completed_on)
+        return rules.obligation_status(
+            as_of or today(), self.current_deadline, applicable, self.completed_on, self.extension_pending
+        )
 
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label
@@ -776,7 +824,7 @@ class Meeting(Record):
     outcomes = models.TextField(blank=True, help_text="What the meeting adopted and decided.")
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["start_date", "name"]
@@ -862,7 +910,7 @@ class Extension(Record):
     notes = models.TextField(blank=True)
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
-    history = HistoricalRecords()
+    history = History(by=("obligation",))
 
     class Meta:
         ordering = ["obligation", "new_deadline", "requested_on", "pk"]
@@ -964,7 +1012,7 @@ class WorkingGroup(Record):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the public page.")
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["treaty", "position", "name"]
@@ -1003,7 +1051,7 @@ class CoordinatorAssignment(Record):
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = AssignmentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History(by=("state",))
 
     class Meta:
         ordering = ["group", "term_start", "state__name"]

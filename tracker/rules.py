@@ -239,13 +239,15 @@ def request_is_late(requested_on, meeting_starts, months=9):
     return add_months(requested_on, months) > meeting_starts
 
 
-def obligation_status(as_of, deadline, applicable=True, completed_on=None):
+def obligation_status(as_of, deadline, applicable=True, completed_on=None, extension_pending=False):
     """Return the status of an obligation on ``as_of``.
 
     ``applicable`` is True, False, or None when it is not known whether the
     State has stockpiles or contamination at all. A completion counts from its
     recorded date; an overdue obligation is one not completed by the day after
-    its deadline ("not later than" the deadline).
+    its deadline ("not later than" the deadline). An obligation with an
+    extension request awaiting (or lacking a recorded) decision is not overdue:
+    the request is filed before the deadline expires (Art. 3(3), Art. 4(6)).
     """
     if applicable is False:
         return NOT_APPLICABLE
@@ -253,7 +255,7 @@ def obligation_status(as_of, deadline, applicable=True, completed_on=None):
         return COMPLETED
     if applicable is None:
         return UNKNOWN
-    if deadline is not None and as_of > deadline:
+    if deadline is not None and as_of > deadline and not extension_pending:
         return OVERDUE
     return IN_PROGRESS
 

@@ -1,0 +1,355 @@
+"""The shipped data (fixtures/ccm.json), loaded as a deployment loads it: with load_shipped_data."""
+
+import datetime
+import io
+import json
+
+from django.conf import settings
+from django.core.management import call_command
+from django.test import TestCase
+
+from tracker import models
+
+D = datetime.date.fromisoformat
+SHIPPED_MODELS = [
+    models.Source,
+    models.Treaty,
+    models.State,
+    models.Participation,
+    models.RatificationStep,
+    models.Obligation,
+    models.Meeting,
+    models.Extension,
+    models.WorkingGroup,
+    models.CoordinatorAssignment,
+]
+
+
+def load():
+    out = io.StringIO()
+    call_command("load_shipped_data", stdout=out)
+    return out.getvalue()
+
+
+class ShippedDataTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.first_output = load()
+        cls.treaty = models.Treaty.objects.get(slug="ccm")
+
+    def participation(self, iso2):
+        return models.Participation.objects.get(treaty=self.treaty, state__iso2=iso2)
+
+
+class ValidityTests(ShippedDataTestCase):
+    def test_the_fixture_holds_no_historical_rows(self):
+        """The fixture ships current rows only; history is created when it is loaded."""
+        with open(settings.BASE_DIR / "fixtures" / "ccm.json", encoding="utf-8") as handle:
+            labels = {row["model"] for row in json.load(handle)}
+        self.assertFalse([label for label in labels if ".historical" in label])
+
+    def test_every_shipped_object_passes_the_admin_validation(self):
+        """Every object passes full_clean(), the validation an admin form runs."""
+        for model in SHIPPED_MODELS:
+            for obj in model.objects.all():
+                with self.subTest(model=model.__name__, pk=obj.pk):
+                    obj.full_clean()
+
+    def test_recomputing_entry_into_force_and_withdrawal_dates_changes_nothing(self):
+        """Participation dates in the fixture are exactly what the treaty's rules give."""
+        for participation in models.Participation.objects.select_related("treaty"):
+            with self.subTest(state=participation.state_id):
+                self.assertEqual(
+                    participation.compute_dates(),
+                    (participation.entry_into_force_date, participation.withdrawal_effective_date),
+                )
+
+    def test_recomputing_deadlines_changes_nothing(self):
+        """Obligation deadlines in the fixture are exactly what the rules and extensions give."""
+        for obligation in models.Obligation.objects.select_related("participation__treaty"):
+            with self.subTest(obligation=obligation.pk):
+                self.assertEqual(
+                    obligation.compute_deadlines(),
+                    (obligation.original_deadline, obligation.current_deadline, obligation.extension_pending),
+                )
+
+    def test_refreshing_the_treaty_dates_updates_no_participation(self):
+        """The treaty's threshold and entry into force are already up to date."""
+        self.assertEqual(self.treaty.refresh_dates(), 0)
+        self.assertEqual(self.treaty.refresh_dates(force=True), 0)
+
+    def test_every_shipped_fact_has_a_source(self):
+        """Participations, steps, extensions, assignments, meetings and groups all cite a Source."""
+        for model in (
+            models.Participation,
+            models.RatificationStep,
+            models.Extension,
+            models.CoordinatorAssignment,
+            models.Meeting,
+            models.WorkingGroup,
+        ):
+            with self.subTest(model=model.__name__):
+                self.assertFalse(model.objects.filter(source=None).exists())
+        self.assertFalse(
+            models.Obligation.objects.exclude(applicability="unknown").filter(source=None).exists()
+        )
+
+
+class StateAndParticipationTests(ShippedDataTestCase):
+    def test_there_are_197_states_with_their_un_membership(self):
+        """193 UN members, 2 observer states, and the Cook Islands and Niue."""
+        states = models.State.objects
+        self.assertEqual(states.count(), 197)
+        self.assertEqual(states.filter(membership="member").count(), 193)
+        self.assertEqual(
+            set(states.filter(membership="observer").values_list("iso2", flat=True)), {"VA", "PS"}
+        )
+        self.assertEqual(set(states.filter(membership="other").values_list("iso2", flat=True)), {"CK", "NU"})
+
+    def test_states_carry_un_names_and_m49_regions(self):
+        """Names follow the depositary and UN usage; regions are M49's."""
+        state = models.State.objects.get
+        self.assertEqual(state(iso2="RU").name, "Russian Federation")
+        self.assertEqual(state(iso2="VN").name, "Viet Nam")
+        self.assertEqual(state(iso2="NL").name, "Netherlands (Kingdom of the)")
+        self.assertEqual(state(iso2="LA").name, "Lao People's Democratic Republic")
+        self.assertEqual((state(iso2="LB").region, state(iso2="LB").subregion), ("asia", "Western Asia"))
+        self.assertEqual((state(iso2="NR").region, state(iso2="NR").subregion), ("oceania", "Micronesia"))
+        self.assertEqual(state(iso2="GB").iso3, "GBR")
+
+    def test_the_depositary_list_gives_125_participations_and_113_deposits(self):
+        """125 signed or joined; Kiribati and Thailand have an empty row for their 2MSP statements."""
+        participations = models.Participation.objects.filter(treaty=self.treaty)
+        listed = participations.exclude(signature_date=None, deposit_date=None)
+        self.assertEqual(listed.count(), 125)
+        self.assertEqual(participations.exclude(deposit_date=None).count(), 113)
+        empty = participations.filter(signature_date=None, deposit_date=None)
+        self.assertEqual(set(empty.values_list("state__iso2", flat=True)), {"KI", "TH"})
+
+    def test_112_states_are_parties_on_3_february_2026_and_lithuania_has_withdrawn(self):
+        """The depositary's header count, after Lithuania's withdrawal took effect on 6 March 2025."""
+        participations = models.Participation.objects.filter(treaty=self.treaty)
+        self.assertEqual(participations.parties(D("2026-02-03")).count(), 112)
+        lithuania = self.participation("LT")
+        self.assertEqual(lithuania.withdrawal_effective_date, D("2025-03-06"))
+        self.assertEqual(lithuania.status(D("2026-02-03")), "withdrawn")
+        self.assertEqual(lithuania.status(D("2025-03-05")), "party")
+
+    def test_the_treaty_entered_into_force_on_1_august_2010(self):
+        """Article 17(1): the first day of the sixth month after the 30th deposit."""
+        self.assertEqual(self.treaty.entry_into_force_date, D("2010-08-01"))
+        self.assertEqual(self.treaty.short_name, "CCM")
+        self.assertEqual(self.treaty.adopted_on, D("2008-05-30"))
+        self.assertEqual(self.treaty.opened_for_signature_on, D("2008-12-03"))
+        self.assertEqual(models.Treaty.objects.count(), 1)
+
+    def test_entry_into_force_dates_match_the_public_record(self):
+        """Dates checked against independent sources, and Vanuatu's after the snapshot."""
+        expected = {
+            "LB": "2011-05-01",
+            "BG": "2011-10-01",
+            "MR": "2012-08-01",
+            "PW": "2016-10-01",
+            "LK": "2018-09-01",
+            "NO": "2010-08-01",
+            "DK": "2010-08-01",
+            "VU": "2026-03-01",
+        }
+        for iso2, day in expected.items():
+            with self.subTest(state=iso2):
+                self.assertEqual(self.participation(iso2).entry_into_force_date, D(day))
+
+    def test_counts_at_the_2msp_and_at_entry_into_force(self):
+        """63 deposits by 16 September 2011, 55 of them in force; 38 deposits by 1 August 2010."""
+        participations = models.Participation.objects.filter(treaty=self.treaty)
+        self.assertEqual(participations.filter(deposit_date__lte=D("2011-09-16")).count(), 63)
+        self.assertEqual(participations.in_force(D("2011-09-16")).count(), 55)
+        self.assertEqual(participations.filter(deposit_date__lte=D("2010-08-01")).count(), 38)
+        self.assertEqual(participations.filter(deposit_date__lte=D("2011-09-12")).count(), 62)
+
+    def test_the_signatories_who_spoke_at_the_2msp_were_not_yet_parties(self):
+        """Australia, Côte d'Ivoire, Cyprus and Sweden were signatories on 16 September 2011."""
+        for iso2 in ("AU", "CI", "CY", "SE"):
+            with self.subTest(state=iso2):
+                self.assertEqual(self.participation(iso2).status(D("2011-09-16")), "signatory")
+
+
+class ObligationTests(ShippedDataTestCase):
+    def obligation(self, iso2, kind):
+        return models.Obligation.objects.get(participation__state__iso2=iso2, kind=kind)
+
+    def test_every_party_has_a_stockpile_and_a_clearance_obligation(self):
+        """Participation.save() created both obligations for each of the 113 depositing States."""
+        self.assertEqual(models.Obligation.objects.filter(kind="stockpile").count(), 113)
+        self.assertEqual(models.Obligation.objects.filter(kind="clearance").count(), 113)
+
+    def test_lao_pdr_clearance_deadline_was_1_august_2020(self):
+        """Ten years after the treaty's entry into force."""
+        self.assertEqual(self.obligation("LA", "clearance").original_deadline, D("2020-08-01"))
+
+    def test_bulgaria_stockpile_deadline_is_31_december_2023_after_its_extensions(self):
+        """The first extension was granted at the 9MSP; the last set 31 December 2023."""
+        obligation = self.obligation("BG", "stockpile")
+        self.assertEqual(obligation.original_deadline, D("2019-10-01"))
+        self.assertEqual(obligation.current_deadline, D("2023-12-31"))
+        first = obligation.extensions.order_by("new_deadline").first()
+        self.assertEqual((first.meeting.short_name, first.new_deadline), ("9MSP", D("2021-04-01")))
+        self.assertEqual(
+            (obligation.completed_on, obligation.completed_precision), (D("2023-06-01"), "month")
+        )
+
+    def test_completions_known_only_roughly_keep_their_precision(self):
+        """'Before August 2019', 'August 2023' and '2023' are not stored as false exact days."""
+        norway = self.obligation("NO", "clearance")
+        self.assertEqual((norway.completed_on, norway.completed_precision), (D("2019-08-01"), "before"))
+        bosnia = self.obligation("BA", "clearance")
+        self.assertEqual((bosnia.completed_on, bosnia.completed_precision), (D("2023-08-01"), "month"))
+        for iso2 in ("SK", "ZA", "PE"):
+            with self.subTest(state=iso2):
+                self.assertEqual(self.obligation(iso2, "stockpile").completed_precision, "year")
+
+    def test_extension_requests_without_a_known_outcome_stay_pending_without_a_deadline(self):
+        """No new deadline is invented for requests whose outcome the sources do not give."""
+        pending = models.Extension.objects.filter(decision="pending")
+        self.assertEqual(pending.count(), 6)
+        self.assertFalse(pending.exclude(new_deadline=None).exists())
+        self.assertEqual(
+            sorted(
+                pending.values_list("obligation__participation__state__iso2", "meeting__short_name"),
+                key=lambda row: (row[0], row[1] or ""),
+            ),
+            [
+                ("AF", "13MSP"),
+                ("DE", "12MSP"),
+                ("LA", "12MSP"),
+                ("LA", "9MSP"),
+                ("LB", None),
+                ("TD", "12MSP"),
+            ],
+        )
+
+    def test_no_obligation_with_a_pending_request_is_overdue(self):
+        """A request awaiting its decision keeps the obligation in progress, not overdue."""
+        overdue = models.Obligation.objects.overdue(D("2026-11-22"))
+        self.assertFalse(overdue.exists())
+        lebanon = self.obligation("LB", "clearance")
+        self.assertEqual(lebanon.current_deadline, D("2026-05-01"))
+        self.assertTrue(lebanon.extension_pending)
+        self.assertEqual(lebanon.status(D("2026-11-22")), "in_progress")
+
+    def test_sweden_reported_its_stockpile_destruction_at_the_2msp(self):
+        """Seed 001: destruction started, to be completed in 2014."""
+        obligation = self.obligation("SE", "stockpile")
+        self.assertEqual(obligation.applicability, "applicable")
+        self.assertEqual(
+            (obligation.expected_completion, obligation.expected_precision), (D("2014-01-01"), "year")
+        )
+        self.assertIn("Stockpile destruction has started", obligation.progress)
+        self.assertEqual(obligation.source.date, D("2011-09-16"))
+
+
+class StepTests(ShippedDataTestCase):
+    def steps(self, iso2):
+        return models.RatificationStep.objects.filter(participation__state__iso2=iso2)
+
+    def test_the_2msp_steps_towards_joining_are_recorded_with_their_expected_dates(self):
+        """Seed 001's statements, dated 16 September 2011, with intentions' expected dates."""
+        self.assertEqual(models.RatificationStep.objects.count(), 9)
+        self.assertFalse(models.RatificationStep.objects.exclude(date=D("2011-09-16")).exists())
+        cyprus = self.steps("CY").get(kind="intention")
+        self.assertEqual((cyprus.expected_date, cyprus.expected_precision), (D("2012-01-01"), "year"))
+        cote_divoire = self.steps("CI").get()
+        self.assertEqual(
+            (cote_divoire.expected_date, cote_divoire.expected_precision), (D("2011-09-01"), "late")
+        )
+        self.assertEqual(
+            set(self.steps("SE").values_list("kind", flat=True)),
+            {"before_parliament", "intention", "legislation_drafted"},
+        )
+        self.assertEqual(self.steps("KI").get().kind, "considering")
+        self.assertEqual(self.steps("TH").get().kind, "assessing")
+
+
+class MeetingTests(ShippedDataTestCase):
+    def test_the_3msp_keeps_both_its_announced_and_its_held_dates(self):
+        """Announced at the 2MSP for 10–14 September 2012; held 11–14 September (CCM/MSP/2012/5)."""
+        meeting = models.Meeting.objects.get(short_name="3MSP")
+        self.assertEqual(
+            (meeting.announced_start_date, meeting.announced_end_date), (D("2012-09-10"), D("2012-09-14"))
+        )
+        self.assertEqual((meeting.start_date, meeting.end_date), (D("2012-09-11"), D("2012-09-14")))
+        self.assertEqual(meeting.president_designated_at.short_name, "2MSP")
+        self.assertEqual(meeting.source.symbol, "CCM/MSP/2012/5")
+        self.assertEqual(meeting.announced_in.date, D("2011-09-16"))
+
+    def test_the_2msp_is_dated_12_to_16_september_2011_with_the_conflict_noted(self):
+        """The event span the sources give, and UNODA's 13–16 September in the note."""
+        meeting = models.Meeting.objects.get(short_name="2MSP")
+        self.assertEqual((meeting.start_date, meeting.end_date), (D("2011-09-12"), D("2011-09-16")))
+        self.assertIn("13–16", meeting.dates_note)
+        self.assertIn("Beirut Declaration", meeting.outcomes)
+        self.assertIn("62 States", meeting.outcomes)
+
+    def test_meetings_known_only_to_the_month_keep_that_precision(self):
+        """The 11MSP is known only as September 2023."""
+        meeting = models.Meeting.objects.get(short_name="11MSP")
+        self.assertEqual((meeting.start_date, meeting.dates_precision), (D("2023-09-01"), "month"))
+
+    def test_the_six_working_groups_and_the_two_single_roles_exist(self):
+        """Created at the 2MSP: six groups with two seats, reporting and national measures with one."""
+        groups = models.WorkingGroup.objects.filter(treaty=self.treaty).order_by("position")
+        self.assertEqual(
+            [(group.slug, group.seats) for group in groups],
+            [
+                ("general-status-and-operation", 2),
+                ("universalization", 2),
+                ("victim-assistance", 2),
+                ("clearance-and-risk-reduction", 2),
+                ("stockpile-destruction-and-retention", 2),
+                ("cooperation-and-assistance", 2),
+                ("transparency-reporting", 1),
+                ("national-implementation-measures", 1),
+            ],
+        )
+        self.assertFalse(groups.exclude(established_at__short_name="2MSP").exists())
+
+    def test_coordinators_are_only_the_sourced_ones(self):
+        """2011–2012: GS&O and victim assistance pairs only; 2012–2013: the full composition."""
+        serving = models.CoordinatorAssignment.objects.serving_on
+        self.assertEqual(
+            sorted(serving(D("2012-01-01")).values_list("group__slug", "state__iso2")),
+            [
+                ("general-status-and-operation", "VA"),
+                ("general-status-and-operation", "ZM"),
+                ("victim-assistance", "AT"),
+                ("victim-assistance", "BA"),
+            ],
+        )
+        self.assertEqual(serving(D("2013-01-01")).count(), 14)
+        self.assertEqual(serving(D("2014-01-01")).count(), 6)
+
+
+class LoadingTests(ShippedDataTestCase):
+    def test_loading_twice_changes_nothing_and_keeps_an_editors_edit(self):
+        """A second run loads nothing, duplicates nothing and leaves edits alone."""
+        self.assertIn("Loaded the shipped data", self.first_output)
+        counts = {model: model.objects.count() for model in SHIPPED_MODELS}
+        history = models.State.history.count()
+        state = models.State.objects.get(iso2="LB")
+        state.name = "Lebanon (edited)"
+        state.save()
+        output = load()
+        self.assertIn("not loaded", output)
+        self.assertEqual({model: model.objects.count() for model in SHIPPED_MODELS}, counts)
+        self.assertEqual(models.State.objects.get(iso2="LB").name, "Lebanon (edited)")
+        self.assertEqual(models.State.history.count(), history + 1)
+
+    def test_every_loaded_object_has_one_initial_history_row(self):
+        """loaddata records no history, so the command adds one row per object, with a reason."""
+        for model in SHIPPED_MODELS:
+            with self.subTest(model=model.__name__):
+                self.assertEqual(model.history.count(), model.objects.count())
+                self.assertEqual(
+                    set(model.history.values_list("history_change_reason", "history_type")),
+                    {("Loaded from the shipped data", "+")},
+                )
