@@ -808,6 +808,8 @@ def build_treaty(models):
             eif_rule="month_start",
             eif_period=6,
             withdrawal_months=6,
+            stockpile_article="Art. 3",
+            clearance_article="Art. 4",
             stockpile_years=8,
             stockpile_extension_years=4,
             clearance_years=10,

@@ -11,10 +11,10 @@ from html import escape
 
 WIDTH = 600
 HEIGHT = 300
-MARGIN_LEFT = 44
-MARGIN_RIGHT = 40
+MARGIN_LEFT = 56
+MARGIN_RIGHT = 60
 MARGIN_TOP = 28
-MARGIN_BOTTOM = 34
+MARGIN_BOTTOM = 40
 FONT_SIZE = 15
 
 
@@ -89,13 +89,17 @@ def step_chart(points, *, start, end, title, description, id_prefix="chart"):
         f'<line class="chart-axis" x1="{MARGIN_LEFT}" x2="{WIDTH - MARGIN_RIGHT}" y1="{base}" y2="{base}" '
         f'stroke="#3d4651" stroke-width="1.5"/>'
     )
-    for day in year_ticks(start, end):
+    ticks = year_ticks(start, end)
+    for index, day in enumerate(ticks):
+        # Every other label, counted back from the latest, is "minor": the CSS hides
+        # those on narrow screens, where the labels are drawn larger.
+        minor = " chart-minor" if (len(ticks) - 1 - index) % 2 else ""
         parts.append(
             f'<line class="chart-axis" x1="{x(day)}" x2="{x(day)}" y1="{base}" y2="{base + 6}" '
             f'stroke="#3d4651" stroke-width="1.5"/>'
         )
         parts.append(
-            f'<text class="chart-label" x="{x(day)}" y="{base + 8 + FONT_SIZE}" text-anchor="middle" '
+            f'<text class="chart-label{minor}" x="{x(day)}" y="{base + 8 + FONT_SIZE}" text-anchor="middle" '
             f'fill="#3d4651">{day.year}</text>'
         )
 
@@ -107,7 +111,9 @@ def step_chart(points, *, start, end, title, description, id_prefix="chart"):
         path.append(f"H{x(day)}V{y(value)}")
     path.append(f"H{x(end)}")
     line = "".join(path)
-    parts.append(f'<path class="chart-area" d="{line}V{y(0)}Z" fill="#1d5fa8" fill-opacity="0.12" stroke="none"/>')
+    parts.append(
+        f'<path class="chart-area" d="{line}V{y(0)}Z" fill="#1d5fa8" fill-opacity="0.12" stroke="none"/>'
+    )
     parts.append(
         f'<path class="chart-line" d="{line}" fill="none" stroke="#1d5fa8" stroke-width="2.5" '
         f'stroke-linejoin="round"/>'

@@ -34,10 +34,6 @@ COLUMNS = [
     "url",
 ]
 
-# The article that sets each obligation, per treaty. The models do not record
-# it; a treaty missing here is shown without an article number.
-ARTICLES = {"ccm": {"stockpile": "Art. 3", "clearance": "Art. 4"}}
-
 # Host-independent, so that a calendar client recognises an event whichever
 # address it subscribed at, and updates it instead of adding a duplicate.
 UID_DOMAIN = "treaty-tracker"
@@ -110,13 +106,16 @@ def bad_request_text(messages):
 # --- deadlines ---------------------------------------------------------------------
 
 
+def article_label(obligation):
+    """Return where the treaty sets the obligation, e.g. "CCM Art. 4" (or just "CCM")."""
+    treaty = obligation.participation.treaty
+    article = treaty.article_for(obligation.kind)
+    return f"{treaty.short_name} {article}" if article else treaty.short_name
+
+
 def obligation_title(obligation):
     """Return e.g. "clearance deadline (CCM Art. 4)"."""
-    treaty = obligation.participation.treaty
-    article = ARTICLES.get(treaty.slug, {}).get(obligation.kind)
-    where = f"{treaty.short_name} {article}" if article else treaty.short_name
-    noun = "stockpile destruction" if obligation.kind == "stockpile" else obligation.kind
-    return f"{noun} deadline ({where})"
+    return f"{obligation.get_kind_display().lower()} deadline ({article_label(obligation)})"
 
 
 def deadlines_calendar(obligations, url_for):

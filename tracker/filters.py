@@ -19,11 +19,11 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import QueryDict
 from django.utils import timezone
 
-from tracker import history, rules
+from tracker import history, partial_dates, rules
 from tracker.models import CoordinatorAssignment, Obligation, Participation, State, Treaty, WorkingGroup
 
 MIN_DATE = datetime.date(1900, 1, 1)
@@ -98,9 +98,7 @@ SORTS = {
     "stockpile_deadline": "Stockpile deadline",
     "clearance_deadline": "Clearance deadline",
 }
-SORT_CHOICES = [(key, label) for key, label in SORTS.items()] + [
-    (f"-{key}", f"{label}, descending") for key, label in SORTS.items()
-]
+SORT_CHOICES = list(SORTS.items()) + [(f"-{key}", f"{label}, descending") for key, label in SORTS.items()]
 
 
 @dataclass
@@ -152,16 +150,22 @@ class StateRow:
         )
 
 
-def build_rows(treaty, states, as_of):
+def build_rows(treaty, states, as_of, obligations=True):
     """Return a StateRow for every State in ``states`` under ``treaty`` on ``as_of``.
 
-    Two queries: the treaty's participations and their obligations. States
-    without a participation row are non-signatories. Deadlines are given only
-    for States that are parties on ``as_of``.
+    Two queries: the treaty's participations and their obligations (one with
+    ``obligations=False``, for counts that need no deadlines). States without
+    a participation row are non-signatories. Deadlines are given only for
+    States that are parties on ``as_of``.
     """
     participations = {}
     if treaty is not None:
-        for participation in treaty.participations.prefetch_related("obligations"):
+        queryset = treaty.participations.all()
+        if obligations:
+            # A plain list per participation: reading it is much cheaper than
+            # participation.obligations.all(), which builds a queryset per row.
+            queryset = queryset.prefetch_related(Prefetch("obligations", to_attr="prefetched_obligations"))
+        for participation in queryset:
             participation.treaty = treaty
             participations[participation.state_id] = participation
     rows = []
@@ -171,10 +175,10 @@ def build_rows(treaty, states, as_of):
             participation = Participation(state=state, treaty=treaty)
         participation.state = state
         status = participation.status(as_of)
-        obligations = {}
-        if participation.pk and status == rules.PARTY:
-            obligations = {o.kind: o for o in participation.obligations.all()}
-        rows.append(StateRow(state, participation, status, participation.in_force(as_of), obligations))
+        kinds = {}
+        if obligations and participation.pk and status == rules.PARTY:
+            kinds = {o.kind: o for o in participation.prefetched_obligations}
+        rows.append(StateRow(state, participation, status, participation.in_force(as_of), kinds))
     return rows
 
 
@@ -208,13 +212,21 @@ class StateFilter(django_filters.FilterSet):
     """
 
     q = django_filters.CharFilter(label="Name or ISO code", method="filter_q", max_length=100)
-    status = django_filters.ChoiceFilter(label="Status", choices=Participation.Status.choices, method=_keep)
-    region = django_filters.ChoiceFilter(label="Region", choices=State.Region.choices)
-    treaty = django_filters.ChoiceFilter(label="Treaty", choices=_treaty_choices, method=_keep, empty_label=None)
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Participation.Status.choices, method=_keep, empty_label="Any status"
+    )
+    region = django_filters.ChoiceFilter(
+        label="Region", choices=State.Region.choices, empty_label="Any region"
+    )
+    treaty = django_filters.ChoiceFilter(label="Treaty", choices=[], method=_keep, empty_label=None)
     as_of = DayFilter(label="As of", method=_keep)
-    in_force = django_filters.ChoiceFilter(label="In force", choices=IN_FORCE_CHOICES, method=_keep)
+    in_force = django_filters.ChoiceFilter(
+        label="In force", choices=IN_FORCE_CHOICES, method=_keep, empty_label="Either"
+    )
     deadline_before = DayFilter(label="Open deadline before", method=_keep)
-    working_group = django_filters.ChoiceFilter(label="Coordinated", choices=_group_choices, method=_keep)
+    working_group = django_filters.ChoiceFilter(
+        label="Coordinated", choices=[], method=_keep, empty_label="Any or none"
+    )
     sort = django_filters.ChoiceFilter(label="Sort by", choices=SORT_CHOICES, method=_keep, empty_label=None)
 
     class Meta:
@@ -223,17 +235,16 @@ class StateFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data if data is not None else QueryDict(), *args, **kwargs)
-        # Treaties are few: one query serves the choices and the default.
+        # Treaties and groups are few: one query each serves the choices (and the default treaty).
         self.treaties = list(Treaty.objects.all())
         self.filters["treaty"].extra["choices"] = [(t.slug, t.short_name) for t in self.treaties]
+        self.filters["working_group"].extra["choices"] = _group_choices()
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(iso2__iexact=value) | Q(iso3__iexact=value)
-        )
+        return queryset.filter(Q(name__icontains=value) | Q(iso2__iexact=value) | Q(iso3__iexact=value))
 
     @property
     def cleaned(self):
@@ -241,19 +252,21 @@ class StateFilter(django_filters.FilterSet):
         return self.form.cleaned_data
 
     @property
-    def treaty(self):
+    def chosen_treaty(self):
         slug = self.cleaned.get("treaty")
         for treaty in self.treaties:
             if treaty.slug == slug:
                 return treaty
-        return self.treaties[0] if self.treaties else None
+        # The default is the first treaty entered (the CCM in the shipped data), so
+        # that adding an older treaty does not change what /states/ shows.
+        return min(self.treaties, key=lambda treaty: treaty.pk, default=None)
 
     @property
-    def as_of(self):
+    def as_of_date(self):
         return self.cleaned.get("as_of") or timezone.localdate()
 
     @property
-    def sort(self):
+    def sort_key(self):
         return self.cleaned.get("sort") or "name"
 
     @property
@@ -267,8 +280,8 @@ class StateFilter(django_filters.FilterSet):
         """Return the matching rows, sorted. Queries: States, participations, obligations,
         and the coordinator assignments when ``working_group`` is given."""
         data = self.cleaned
-        as_of = self.as_of
-        rows = build_rows(self.treaty, self.qs, as_of)
+        as_of = self.as_of_date
+        rows = build_rows(self.chosen_treaty, self.qs, as_of)
         if data.get("status"):
             rows = [row for row in rows if row.status == data["status"]]
         if data.get("in_force"):
@@ -278,31 +291,46 @@ class StateFilter(django_filters.FilterSet):
             rows = [row for row in rows if row.open_deadline_before(data["deadline_before"], as_of)]
         if data.get("working_group"):
             assignments = CoordinatorAssignment.objects.filter(group__slug=data["working_group"])
-            if self.treaty is not None:
-                assignments = assignments.filter(group__treaty=self.treaty)
+            if self.chosen_treaty is not None:
+                assignments = assignments.filter(group__treaty=self.chosen_treaty)
             if data.get("as_of"):
                 assignments = assignments.serving_on(as_of)
             state_ids = set(assignments.values_list("state_id", flat=True))
             rows = [row for row in rows if row.state.pk in state_ids]
-        return sort_rows(rows, self.sort)
+        return sort_rows(rows, self.sort_key)
 
     def chips(self):
         """The active filters as (label, value, link that drops it)."""
         chips = []
-        for name in ("q", "status", "region", "treaty", "as_of", "in_force", "deadline_before", "working_group"):
+        for name in (
+            "q",
+            "status",
+            "region",
+            "treaty",
+            "as_of",
+            "in_force",
+            "deadline_before",
+            "working_group",
+        ):
             if name in self.form.errors:
                 continue
             raw = self.form.data.get(name)
             if raw in (None, ""):
                 continue
             form_field = self.form.fields[name]
-            value = dict(form_field.choices).get(raw, raw) if hasattr(form_field, "choices") else raw
+            value = self.form.cleaned_data.get(name)
+            if isinstance(value, datetime.date):
+                value = partial_dates.display(value)
+            elif hasattr(form_field, "choices"):
+                value = dict(form_field.choices).get(raw, raw)
+            else:
+                value = raw
             chips.append((form_field.label, value, self.query(drop=(name,))))
         return chips
 
     def columns(self):
         """The sortable column headers as (key, label, link, aria-sort value)."""
-        current = self.sort
+        current = self.sort_key
         columns = []
         for key, label in SORTS.items():
             if current == key:
@@ -378,9 +406,7 @@ def party_obligations(as_of):
     An obligation ends with the State's withdrawal, so a withdrawn State's
     unmet deadline is not listed as overdue.
     """
-    return Obligation.objects.select_related("participation__state", "participation__treaty").exclude(
-        participation__withdrawal_effective_date__lte=as_of
-    )
+    return Obligation.objects.select_related("participation__state", "participation__treaty").of_parties(as_of)
 
 
 DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("completed", "Completed")]
@@ -389,10 +415,14 @@ DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("c
 class DeadlineFilterForm(forms.Form):
     """The filters of /deadlines/ and /deadlines.ics."""
 
-    kind = forms.ChoiceField(label="Obligation", required=False, choices=[("", "Both")] + Obligation.Kind.choices)
+    kind = forms.ChoiceField(
+        label="Obligation", required=False, choices=[("", "Both")] + Obligation.Kind.choices
+    )
     treaty = forms.ChoiceField(label="Treaty", required=False)
     status = forms.ChoiceField(
-        label="Show", required=False, choices=[("", "Upcoming, overdue and completed")] + DEADLINE_STATUS_CHOICES
+        label="Show",
+        required=False,
+        choices=[("", "All")] + DEADLINE_STATUS_CHOICES,
     )
     applicability = forms.ChoiceField(
         label="Applicability",

@@ -154,6 +154,12 @@ class Treaty(Record):
     withdrawal_months = models.PositiveSmallIntegerField(
         "withdrawal notice (months)", default=6, help_text="A withdrawal takes effect this long after notice."
     )
+    stockpile_article = models.CharField(
+        "stockpile article", max_length=20, blank=True, help_text="Where the treaty sets it, e.g. 'Art. 3'."
+    )
+    clearance_article = models.CharField(
+        "clearance article", max_length=20, blank=True, help_text="Where the treaty sets it, e.g. 'Art. 4'."
+    )
     stockpile_years = models.PositiveSmallIntegerField(
         "stockpile destruction period (years)",
         null=True,
@@ -211,6 +217,10 @@ class Treaty(Record):
 
     def get_absolute_url(self):
         return reverse("state-list") + f"?treaty={self.slug}"
+
+    def article_for(self, kind):
+        """Return the article that sets an obligation of ``kind``, e.g. 'Art. 3', or ''."""
+        return {"stockpile": self.stockpile_article, "clearance": self.clearance_article}.get(kind, "")
 
     @property
     def rules(self):
@@ -601,6 +611,10 @@ class RatificationStep(Record):
 
 
 class ObligationQuerySet(models.QuerySet):
+    def of_parties(self, as_of):
+        """Obligations of States that have not withdrawn by ``as_of``: withdrawal ends them."""
+        return self.exclude(participation__withdrawal_effective_date__lte=as_of)
+
     def applicable(self):
         return self.filter(applicability=Obligation.Applicability.APPLICABLE)
 
@@ -612,6 +626,10 @@ class ObligationQuerySet(models.QuerySet):
         """Applicable obligations whose current deadline passed before ``as_of`` without completion
         and without an extension request awaiting its decision."""
         return self.open_on(as_of).filter(current_deadline__lt=as_of, extension_pending=False)
+
+    def awaiting_decision(self, as_of):
+        """Open obligations past their deadline with an extension request awaiting its decision."""
+        return self.open_on(as_of).filter(current_deadline__lt=as_of, extension_pending=True)
 
     def upcoming(self, as_of, days=None):
         """Applicable open obligations whose deadline is on or after ``as_of`` (within ``days``)."""

@@ -10,7 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -38,6 +38,15 @@ from tracker.models import (
     WorkingGroup,
 )
 
+# The dashboard's counts, in the plural and in the order shown.
+STATUS_PLURALS = {
+    rules.PARTY: "States Parties",
+    rules.SIGNATORY: "Signatories",
+    rules.NON_SIGNATORY: "Non-signatories",
+    rules.WITHDRAWN: "Withdrawn",
+}
+# The States list filters folded away under "More filters" unless one is used.
+MORE_FILTERS = ("in_force", "deadline_before", "working_group", "sort")
 CHANGES_PER_PAGE = 50
 DASHBOARD_CHANGES = 8
 # "Recently completed" on /deadlines/: since 1 January this many years back.
@@ -53,7 +62,48 @@ def _url_for(request):
 
 def _party_counts(participations, days):
     """Return [(day, number of States Parties on that day)] by each participation's own status rule."""
-    return [(day, sum(p.status(day) == rules.PARTY for p in participations)) for day in days]
+    return _counts(
+        participations,
+        days,
+        lambda p, day: p.status(day) == rules.PARTY,
+        lambda p: (p.signature_date, p.deposit_date, p.withdrawal_effective_date),
+    )
+
+
+def _in_force_counts(participations, days):
+    """Return [(day, number of States for which the treaty is in force that day)]."""
+    return _counts(
+        participations,
+        days,
+        lambda p, day: p.in_force(day),
+        lambda p: (p.entry_into_force_date, p.withdrawal_effective_date),
+    )
+
+
+def _counts(participations, days, holds, dates):
+    """Return [(day, how many participations ``holds`` for on that day)] for the ascending ``days``.
+
+    The models answer; nothing is re-derived here. An answer can only change
+    on one of the participation's own ``dates``, so after the first day only
+    the participations with a date since the day before are asked again: the
+    chart costs one question per participation and date, not per
+    participation and day (which made the dashboard slow).
+    """
+    if not days:
+        return []
+    answers = [holds(p, days[0]) for p in participations]
+    count = sum(answers)
+    changes = sorted((d, i) for i, p in enumerate(participations) for d in dates(p) if d and d > days[0])
+    counts, n = [(days[0], count)], 0
+    for day in days[1:]:
+        while n < len(changes) and changes[n][0] <= day:
+            i = changes[n][1]
+            answer = holds(participations[i], day)
+            count += answer - answers[i]
+            answers[i] = answer
+            n += 1
+        counts.append((day, count))
+    return counts
 
 
 def _membership(treaty, participations, today):
@@ -65,9 +115,12 @@ def _membership(treaty, participations, today):
     start = datetime.date(min(known, default=today).year, 1, 1)
     series = _party_counts(participations, events)
     year_ends = [min(datetime.date(year, 12, 31), today) for year in range(start.year, today.year + 1)]
+    in_force = _in_force_counts(participations, year_ends)
     table = [
-        (day, parties, sum(p.in_force(day) for p in participations))
-        for day, parties in _party_counts(participations, year_ends)
+        (day, parties, in_force_count)
+        for (day, parties), (_, in_force_count) in zip(
+            _party_counts(participations, year_ends), in_force, strict=True
+        )
     ]
     now = series[-1][1] if series else 0
     svg = charts.step_chart(
@@ -90,14 +143,14 @@ def dashboard(request):
     states = list(State.objects.all())
     summaries = []
     for treaty in Treaty.objects.all():
-        rows = build_rows(treaty, states, today)
+        rows = build_rows(treaty, states, today, obligations=False)
         counts = Counter(row.status for row in rows)
         participations = [row.participation for row in rows if row.participation.pk]
         chart, table = _membership(treaty, participations, today)
         summaries.append(
             {
                 "treaty": treaty,
-                "counts": [(status, Participation.Status(status).label, counts[status]) for status in rules.STATUSES],
+                "counts": [(status, label, counts[status]) for status, label in STATUS_PLURALS.items()],
                 "in_force": sum(row.in_force for row in rows),
                 "chart": chart,
                 "table": table,
@@ -109,8 +162,8 @@ def dashboard(request):
         "summaries": summaries,
         "upcoming": list(obligations.upcoming(today, days=365).order_by("current_deadline")),
         "overdue": list(obligations.overdue(today).order_by("current_deadline")),
+        "awaiting": list(obligations.awaiting_decision(today).order_by("current_deadline")),
         "changes": history.changes(limit=DASHBOARD_CHANGES),
-        "show_editor": request.user.is_staff,
     }
     return render(request, "tracker/dashboard.html", context)
 
@@ -125,14 +178,15 @@ def state_list(request):
     context = {
         "filter": filterset,
         "rows": rows,
-        "treaty": filterset.treaty,
-        "as_of": filterset.as_of,
+        "treaty": filterset.chosen_treaty,
+        "as_of": filterset.as_of_date,
         "today": timezone.localdate(),
         "total": State.objects.count(),
         "ignored": filterset.ignored,
         "chips": filterset.chips(),
         "columns": filterset.columns(),
         "query": filterset.query(),
+        "more_filters": any(filterset.form.data.get(name) for name in MORE_FILTERS),
     }
     return render(request, "tracker/state_list.html", context)
 
@@ -141,14 +195,20 @@ def states_csv(request):
     filterset = StateFilter(request.GET)
     if filterset.ignored:
         return exports.bad_request_text(filterset.ignored)
-    return exports.states_csv(filterset.rows(), filterset.treaty, filterset.as_of, _url_for(request))
+    return exports.states_csv(
+        filterset.rows(), filterset.chosen_treaty, filterset.as_of_date, _url_for(request)
+    )
 
 
 def states_json(request):
     filterset = StateFilter(request.GET)
     if filterset.ignored:
-        return exports.bad_request_json(filterset.form.errors)
-    return exports.states_json(filterset.rows(), filterset.treaty, filterset.as_of, _url_for(request))
+        return exports.bad_request_json(
+            {name: list(errors) for name, errors in filterset.form.errors.items()}
+        )
+    return exports.states_json(
+        filterset.rows(), filterset.chosen_treaty, filterset.as_of_date, _url_for(request)
+    )
 
 
 # --- one State -----------------------------------------------------------------------
@@ -217,7 +277,13 @@ def _timeline(participation):
         )
     if p.withdrawal_notice_date:
         events.append(
-            TimelineEvent(p.withdrawal_notice_date, display(p.withdrawal_notice_date), "Withdrawal notified", "", p.source)
+            TimelineEvent(
+                p.withdrawal_notice_date,
+                display(p.withdrawal_notice_date),
+                "Withdrawal notified",
+                "",
+                p.source,
+            )
         )
     if p.withdrawal_effective_date:
         events.append(
@@ -231,6 +297,17 @@ def _timeline(participation):
         )
     events.sort(key=lambda event: event.date)
     return events
+
+
+def _obligations(participation):
+    """A participation's obligations in the treaty's order (stockpiles, then clearance), labelled."""
+    if not participation.pk:
+        return []
+    order = list(Obligation.Kind)
+    obligations = sorted(participation.obligations.all(), key=lambda o: order.index(o.kind))
+    for obligation in obligations:
+        obligation.article = exports.article_label(obligation)
+    return obligations
 
 
 def _canonical(request, iso2, name):
@@ -254,9 +331,9 @@ def state_detail(request, iso2):
             Prefetch("steps", queryset=RatificationStep.objects.select_related("source")),
             Prefetch(
                 "obligations",
-                queryset=Obligation.objects.select_related("source")
-                .prefetch_related(Prefetch("extensions", queryset=extensions))
-                .order_by("kind"),
+                queryset=Obligation.objects.select_related("source").prefetch_related(
+                    Prefetch("extensions", queryset=extensions)
+                ),
             ),
         )
     }
@@ -273,7 +350,7 @@ def state_detail(request, iso2):
                 "status_label": Participation.Status(status).label,
                 "in_force": participation.in_force(today),
                 "timeline": _timeline(participation),
-                "obligations": list(participation.obligations.all()) if participation.pk else [],
+                "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
             }
         )
@@ -343,7 +420,9 @@ def deadline_list(request):
     today = timezone.localdate()
     show = form.cleaned_data.get("status") or ""
     obligations = form.obligations().order_by("current_deadline", "participation__state__name")
-    unrecorded = obligations.filter(applicability=Obligation.Applicability.UNKNOWN).exclude(completed_on__lte=today)
+    unrecorded = obligations.filter(applicability=Obligation.Applicability.UNKNOWN).exclude(
+        completed_on__lte=today
+    )
     unrecorded = unrecorded.exclude(current_deadline=None)
     if show == "upcoming":
         unrecorded = unrecorded.filter(current_deadline__gte=today)
@@ -358,11 +437,13 @@ def deadline_list(request):
     context = {
         "form": form,
         "today": today,
-        "show": show,
         "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
         "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
+        # Past the deadline but not overdue: an extension request awaits its decision.
+        "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
         "completed": list(completed) if show in ("", "completed") else None,
         "completed_since": since,
+        "completed_caption": f"Completed since 1 January {since.year}",
         "unrecorded": list(unrecorded) if show != "completed" else [],
         "show_unrecorded": form.cleaned_data.get("applicability") == "all",
         "ignored": ignored_messages(form),
@@ -401,7 +482,7 @@ def working_groups(request):
     today = timezone.localdate()
     serving = set(CoordinatorAssignment.objects.serving_on(today).values_list("pk", flat=True))
     assignments = CoordinatorAssignment.objects.select_related("state", "appointed_at", "source").order_by(
-        "term_start", "state__name"
+        "term_start", F("term_end").asc(nulls_last=True), "state__name"
     )
     groups = WorkingGroup.objects.select_related("treaty", "established_at", "source").prefetch_related(
         Prefetch("assignments", queryset=assignments)
@@ -434,7 +515,7 @@ def meeting_list(request):
         "treaty", "country", "president_state", "announced_in", "source", "president_designated_at"
     ).prefetch_related(
         Prefetch("extensions", queryset=extensions),
-        "working_groups_established",
+        Prefetch("working_groups_established", queryset=WorkingGroup.objects.select_related("treaty")),
         Prefetch("appointments", queryset=appointments),
     )
     return render(request, "tracker/meeting_list.html", {"meetings": meetings, "today": timezone.localdate()})

@@ -1,0 +1,156 @@
+"""The public site in a real browser (Debian's Chromium through Playwright), with the shipped data.
+
+Screenshots of every page, at desktop and phone width, go to test-artifacts/
+(git-ignored) for a person to look at.
+"""
+
+import csv
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core.management import call_command
+
+from tests.conftest import CHROMIUM
+
+# Playwright's sync API runs an event loop in this thread; Django must allow its ORM here.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGES = [
+    ("dashboard", "/"),
+    ("states", "/states/"),
+    ("states-2011", "/states/?as_of=2011-09-16&status=signatory"),
+    ("state-lb", "/states/lb/"),
+    ("state-bg", "/states/bg/"),
+    ("state-lb-history", "/states/lb/history/"),
+    ("deadlines", "/deadlines/"),
+    ("working-groups", "/working-groups/"),
+    ("meetings", "/meetings/"),
+    ("changes", "/changes/"),
+    ("not-found", "/states/zz/"),
+]
+
+
+@pytest.mark.browser
+class PublicSiteBrowserTestCase(StaticLiveServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from playwright.sync_api import sync_playwright
+
+        cls.playwright = sync_playwright().start()
+        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
+        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        ARTIFACTS.mkdir(exist_ok=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.playwright.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        call_command("load_shipped_data", stdout=io.StringIO())
+        self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+
+    def tearDown(self):
+        self.page.close()
+
+    def open(self, path):
+        response = self.page.goto(self.live_server_url + path)
+        self.assertIsNotNone(response)
+        return response
+
+    def shoot(self, name, page=None):
+        (page or self.page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def test_the_dashboard_shows_counts_and_the_chart_without_javascript(self):
+        """The dashboard renders its counts and SVG chart with JavaScript switched off."""
+        context = self.browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.goto(self.live_server_url + "/")
+        self.assertEqual(page.locator("h1").inner_text(), "Treaty status today")
+        self.assertTrue(page.locator("figure svg.chart").is_visible())
+        self.assertIn("States Parties", page.locator(".stats").inner_text())
+        page.locator("details.chart-data summary").click()
+        self.assertTrue(page.locator("details.chart-data table").is_visible())
+        context.close()
+
+    def test_filtering_the_states_list_with_the_form(self):
+        """Searching 'leb' and choosing 'State Party' leaves Lebanon, with removable chips."""
+        self.open("/states/")
+        self.page.get_by_label("Name or ISO code").fill("leb")
+        self.page.get_by_label("Status", exact=True).select_option("party")
+        self.page.get_by_role("button", name="Apply filters").click()
+        self.page.wait_for_url("**/states/?*")
+        rows = self.page.locator("table.states tbody tr")
+        self.assertEqual(rows.count(), 1)
+        self.assertIn("Lebanon", rows.first.inner_text())
+        self.shoot("states-filtered")
+        self.page.get_by_role("link", name="Remove filter Name or ISO code: leb").click()
+        self.assertGreater(self.page.locator("table.states tbody tr").count(), 100)
+
+    def test_sorting_by_a_column_heading(self):
+        """Clicking 'Deposit' twice sorts by the latest deposit first."""
+        self.open("/states/?status=party")
+        self.page.locator("th.col-deposit_date a").click()
+        self.page.locator("th.col-deposit_date a").click()
+        self.assertEqual(self.page.locator("th.col-deposit_date").get_attribute("aria-sort"), "descending")
+
+    def test_a_state_page_and_its_history(self):
+        """From the list to Lebanon's page, then to its change history."""
+        self.open("/states/?q=lebanon")
+        self.page.get_by_role("link", name="Lebanon", exact=True).click()
+        self.assertEqual(self.page.locator("h1").inner_text(), "Lebanon")
+        self.assertIn("Timeline", self.page.content())
+        self.page.get_by_role("link", name="History of every change to Lebanon's records").click()
+        self.assertEqual(self.page.locator("h1").inner_text(), "Changes to Lebanon's records")
+        self.assertGreater(self.page.locator("article.change").count(), 0)
+
+    def test_downloading_the_csv_of_the_filtered_list(self):
+        """The CSV link downloads the filtered list as a file that parses."""
+        self.open("/states/?status=withdrawn")
+        with self.page.expect_download() as info:
+            self.page.get_by_role("link", name="CSV", exact=True).click()
+        download = info.value
+        self.assertRegex(download.suggested_filename, r"^states-ccm-\d{4}-\d{2}-\d{2}\.csv$")
+        rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+        self.assertEqual([row["name"] for row in rows], ["Lithuania"])
+
+    def test_the_skip_link_is_the_first_thing_a_keyboard_reaches(self):
+        """Tab from the top focuses a visible 'Skip to main content' link."""
+        self.open("/states/")
+        self.page.keyboard.press("Tab")
+        focused = self.page.evaluate("document.activeElement.textContent")
+        self.assertEqual(focused.strip(), "Skip to main content")
+        self.assertGreaterEqual(self.page.locator(".skip-link").bounding_box()["y"], 0)
+
+    def test_every_page_fits_a_375px_phone_and_is_screenshotted(self):
+        """No page is wider than a 375px screen (tables scroll inside their wrapper)."""
+        phone = self.browser.new_page(viewport={"width": 375, "height": 812})
+        try:
+            for name, path in PAGES:
+                with self.subTest(page=name):
+                    phone.goto(self.live_server_url + path)
+                    overflow = phone.evaluate(
+                        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                    )
+                    self.assertLessEqual(overflow, 0, f"{path} overflows by {overflow}px")
+                    self.shoot(f"{name}-phone", phone)
+                    self.open(path)
+                    self.shoot(f"{name}-desktop")
+        finally:
+            phone.close()
