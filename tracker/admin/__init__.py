@@ -1,0 +1,448 @@
+"""The secretariat's admin: every record editable, with inline rows where editors need them.
+
+Declarations only; the shared behaviour (a reason on every save, the version
+check, revert, deleted records) is in ``base``, the audit log in ``audit`` and
+the spreadsheet import in ``importing``. Computed dates are read-only here:
+``save()`` computes them.
+"""
+
+from django.contrib import admin
+from django.urls import path
+from django.utils.html import format_html
+from import_export.admin import ImportMixin
+
+from tracker import models
+from tracker.admin import audit
+from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
+from tracker.admin.importing import ImportAdminMixin
+from tracker.models import today
+
+
+class ParticipationStatusFilter(admin.SimpleListFilter):
+    title = "status today"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return models.Participation.Status.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in models.Participation.Status.values:
+            return queryset.with_status(self.value(), today())
+        return queryset
+
+
+class ObligationStatusFilter(admin.SimpleListFilter):
+    title = "status today"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("overdue", "Overdue"),
+            ("open", "Open (applicable, not completed)"),
+            ("completed", "Completed"),
+        )
+
+    def queryset(self, request, queryset):
+        day = today()
+        if self.value() == "overdue":
+            return queryset.overdue(day)
+        if self.value() == "open":
+            return queryset.open_on(day)
+        if self.value() == "completed":
+            return queryset.filter(completed_on__lte=day)
+        return queryset
+
+
+# --- sources, treaties, states ---------------------------------------------------------
+
+
+@admin.register(models.Source)
+class SourceAdmin(TrackerAdmin):
+    list_display = ("title", "publisher", "date_display", "symbol")
+    list_filter = ("publisher",)
+    search_fields = ("title", "symbol", "publisher", "url")
+    fieldsets = (
+        (None, {"fields": ("title", "publisher", ("date", "date_precision"), "symbol", "url")}),
+        ("Notes", {"fields": ("notes",), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, obj):
+        return obj.date_display
+
+
+@admin.register(models.Treaty)
+class TreatyAdmin(TrackerAdmin):
+    list_display = ("short_name", "name", "adopted_on", "threshold_date", "entry_into_force_date")
+    search_fields = ("name", "short_name", "slug")
+    prepopulated_fields = {"slug": ("short_name",)}
+    readonly_fields = ("threshold_date", "entry_into_force_date")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    ("short_name", "slug"),
+                    ("adopted_on", "opened_for_signature_on"),
+                    "depositary",
+                    "text_url",
+                )
+            },
+        ),
+        (
+            "Entry into force and withdrawal",
+            {
+                "description": "The treaty's rules as data: every date below is computed from them.",
+                "fields": (
+                    "eif_instruments",
+                    ("eif_rule", "eif_period"),
+                    "withdrawal_months",
+                    ("threshold_date", "entry_into_force_date"),
+                ),
+            },
+        ),
+        (
+            "Obligations and reports",
+            {
+                "fields": (
+                    ("stockpile_years", "stockpile_extension_years"),
+                    ("clearance_years", "clearance_extension_years"),
+                    "initial_report_days",
+                    ("annual_report_month", "annual_report_day"),
+                )
+            },
+        ),
+    )
+
+    def get_urls(self):
+        # The audit log covers every kind of record; it hangs off the treaty's admin
+        # because the admin site offers no app-level URLs (see docs/admin.md).
+        wrap = self.admin_site.admin_view
+        return [
+            path("audit/", wrap(self.audit_log_view), name="tracker_audit_log"),
+            path("audit/export.csv", wrap(self.audit_log_csv_view), name="tracker_audit_log_csv"),
+        ] + super().get_urls()
+
+    def audit_log_view(self, request):
+        return audit.audit_log_view(request, self)
+
+    def audit_log_csv_view(self, request):
+        return audit.audit_log_csv_view(request, self)
+
+
+class ParticipationInline(TrackerTabularInline):
+    model = models.Participation
+    fields = (
+        "treaty",
+        "signature_date",
+        "instrument",
+        "deposit_date",
+        "entry_into_force_date",
+        "withdrawal_notice_date",
+        "status",
+    )
+    readonly_fields = ("entry_into_force_date", "status")
+    show_change_link = True
+
+    @admin.display(description="status today")
+    def status(self, obj):
+        return obj.get_status_display() if obj.pk else ""
+
+
+@admin.register(models.State)
+class StateAdmin(TrackerAdmin):
+    list_display = ("name", "iso2", "region", "subregion", "membership")
+    list_filter = ("region", "membership")
+    search_fields = ("name", "iso2", "iso3")
+    fieldsets = ((None, {"fields": ("name", ("iso2", "iso3"), ("region", "subregion"), "membership")}),)
+    inlines = (ParticipationInline,)
+
+
+# --- participations, with their steps and obligations ------------------------------------
+
+
+class RatificationStepInline(TrackerStackedInline):
+    model = models.RatificationStep
+    fields = (
+        ("kind", "date", "date_precision"),
+        "description",
+        ("expected_date", "expected_precision"),
+        "source",
+    )
+    autocomplete_fields = ("source",)
+
+
+class ObligationInline(TrackerTabularInline):
+    model = models.Obligation
+    fields = (
+        "kind",
+        "applicability",
+        "original_deadline",
+        "current_deadline",
+        "completed_on",
+        "completed_precision",
+    )
+    readonly_fields = ("original_deadline", "current_deadline")
+    # Progress notes, the end of hostilities and extensions are on the obligation's own page.
+    show_change_link = True
+
+
+@admin.register(models.Participation)
+class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
+    list_display = (
+        "state",
+        "treaty",
+        "status",
+        "signature_date",
+        "instrument",
+        "deposit_date",
+        "entry_into_force_date",
+        "withdrawal_effective_date",
+    )
+    list_filter = ("treaty", ParticipationStatusFilter, "instrument", "state__region")
+    list_select_related = ("state", "treaty")
+    search_fields = ("state__name", "state__iso2")
+    autocomplete_fields = ("state", "source")
+    date_hierarchy = "deposit_date"
+    readonly_fields = ("entry_into_force_date", "withdrawal_effective_date", "status", "in_force")
+    fieldsets = (
+        (None, {"fields": (("state", "treaty"), ("status", "in_force"))}),
+        (
+            "Joining",
+            {
+                "description": "Entry into force is computed from the deposit date by the treaty's rule.",
+                "fields": (
+                    "signature_date",
+                    ("instrument", "deposit_date"),
+                    "entry_into_force_date",
+                    "provisional_application_date",
+                ),
+            },
+        ),
+        (
+            "Withdrawal",
+            {
+                "description": "The withdrawal takes effect as the treaty says (six months after notice for the CCM).",
+                "fields": ("withdrawal_notice_date", "withdrawal_effective_date"),
+            },
+        ),
+        ("Notes and source", {"fields": ("notes", "source")}),
+    )
+    inlines = (RatificationStepInline, ObligationInline)
+
+    @admin.display(description="status today")
+    def status(self, obj):
+        return obj.get_status_display() if obj.pk else "—"
+
+    @admin.display(description="treaty in force for it today", boolean=True)
+    def in_force(self, obj):
+        return obj.in_force() if obj.pk else None
+
+
+@admin.register(models.RatificationStep)
+class RatificationStepAdmin(TrackerAdmin):
+    list_display = ("participation", "kind", "date_display", "expected_display")
+    list_filter = ("kind", "participation__treaty")
+    list_select_related = ("participation__state", "participation__treaty")
+    search_fields = ("participation__state__name", "participation__state__iso2", "description")
+    autocomplete_fields = ("participation", "source")
+    fieldsets = (
+        (None, {"fields": ("participation", "kind", ("date", "date_precision"), "description")}),
+        (
+            "Expected next step",
+            {
+                "description": "For a statement of intent: when the State expects to act.",
+                "fields": (("expected_date", "expected_precision"),),
+            },
+        ),
+        ("Source", {"fields": ("source",)}),
+    )
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, obj):
+        return obj.date_display
+
+    @admin.display(description="expected")
+    def expected_display(self, obj):
+        return obj.expected_display
+
+
+class ExtensionInline(TrackerStackedInline):
+    model = models.Extension
+    fields = (
+        ("requested_on", "requested_deadline"),
+        ("decision", "meeting", "decided_on"),
+        ("new_deadline", "new_deadline_precision"),
+        "notes",
+        "source",
+    )
+    autocomplete_fields = ("meeting", "source")
+
+
+@admin.register(models.Obligation)
+class ObligationAdmin(TrackerAdmin):
+    list_display = (
+        "participation",
+        "kind",
+        "applicability",
+        "original_deadline",
+        "current_deadline",
+        "status",
+        "completed_display",
+    )
+    list_filter = ("kind", "applicability", ObligationStatusFilter, "participation__treaty")
+    list_select_related = ("participation__state", "participation__treaty")
+    search_fields = ("participation__state__name", "participation__state__iso2")
+    autocomplete_fields = ("participation", "source")
+    readonly_fields = ("original_deadline", "current_deadline", "status")
+    fieldsets = (
+        (None, {"fields": (("participation", "kind"), "applicability", "status")}),
+        (
+            "Deadline",
+            {
+                "description": "Computed from entry into force (or the end of hostilities, for clearance) "
+                "and the extensions granted below.",
+                "fields": ("hostilities_ended_on", ("original_deadline", "current_deadline")),
+            },
+        ),
+        (
+            "Progress",
+            {
+                "fields": (
+                    ("completed_on", "completed_precision"),
+                    ("expected_completion", "expected_precision"),
+                    "progress",
+                    "source",
+                )
+            },
+        ),
+    )
+    inlines = (ExtensionInline,)
+
+    @admin.display(description="status today")
+    def status(self, obj):
+        return obj.get_status_display() if obj.pk else "—"
+
+    @admin.display(description="completed", ordering="completed_on")
+    def completed_display(self, obj):
+        return obj.completed_display
+
+
+@admin.register(models.Extension)
+class ExtensionAdmin(TrackerAdmin):
+    list_display = (
+        "obligation",
+        "requested_on",
+        "requested_deadline",
+        "decision",
+        "meeting",
+        "new_deadline_display",
+    )
+    list_filter = ("decision", "obligation__kind", "meeting")
+    list_select_related = ("obligation__participation__state", "meeting")
+    search_fields = ("obligation__participation__state__name", "obligation__participation__state__iso2")
+    autocomplete_fields = ("obligation", "meeting", "source")
+    fieldsets = (
+        (None, {"fields": ("obligation", ("requested_on", "requested_deadline"))}),
+        (
+            "Decision",
+            {"fields": (("decision", "meeting", "decided_on"), ("new_deadline", "new_deadline_precision"))},
+        ),
+        ("Notes and source", {"fields": ("notes", "source")}),
+    )
+
+    @admin.display(description="new deadline", ordering="new_deadline")
+    def new_deadline_display(self, obj):
+        return obj.new_deadline_display
+
+
+# --- meetings and working groups ---------------------------------------------------------
+
+
+@admin.register(models.Meeting)
+class MeetingAdmin(TrackerAdmin):
+    list_display = ("__str__", "kind", "number", "city", "dates_display", "president_name")
+    list_filter = ("treaty", "kind")
+    list_select_related = ("treaty",)
+    search_fields = ("name", "short_name", "city", "president_name")
+    autocomplete_fields = ("country", "president_state", "announced_in", "president_designated_at", "source")
+    fieldsets = (
+        (None, {"fields": ("treaty", ("kind", "number"), ("name", "short_name"))}),
+        (
+            "Place and dates",
+            {
+                "fields": (
+                    ("city", "country"),
+                    "venue",
+                    ("start_date", "end_date", "dates_precision"),
+                    "dates_note",
+                )
+            },
+        ),
+        (
+            "Dates as first announced",
+            {
+                "classes": ("collapse",),
+                "fields": (("announced_start_date", "announced_end_date"), "announced_in"),
+            },
+        ),
+        ("Presidency", {"fields": (("president_state", "president_name"), "president_designated_at")}),
+        ("Outcomes and source", {"fields": ("outcomes", "source")}),
+    )
+
+    @admin.display(description="dates", ordering="start_date")
+    def dates_display(self, obj):
+        return obj.dates_display
+
+
+class CoordinatorAssignmentInline(TrackerTabularInline):
+    model = models.CoordinatorAssignment
+    fields = ("state", "term_start", "term_end", "term_label", "appointed_at", "source")
+    autocomplete_fields = ("state", "appointed_at", "source")
+
+
+@admin.register(models.WorkingGroup)
+class WorkingGroupAdmin(TrackerAdmin):
+    list_display = ("name", "treaty", "seats", "position", "coordinators_today")
+    list_filter = ("treaty",)
+    list_select_related = ("treaty",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("established_at", "source")
+    fieldsets = (
+        (None, {"fields": ("treaty", "name", "slug", ("seats", "position"))}),
+        ("Mandate", {"fields": ("established_at", "description", "source")}),
+    )
+    inlines = (CoordinatorAssignmentInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assignments__state")
+
+    @admin.display(description="coordinators today")
+    def coordinators_today(self, obj):
+        day = today()
+        names = [
+            a.state.name
+            for a in obj.assignments.all()
+            if a.term_start <= day and (a.term_end is None or a.term_end > day)
+        ]
+        return format_html("{}", ", ".join(names)) if names else "—"
+
+
+@admin.register(models.CoordinatorAssignment)
+class CoordinatorAssignmentAdmin(TrackerAdmin):
+    list_display = ("state", "group", "term_display", "term_start", "term_end", "appointed_at")
+    list_filter = ("group__treaty", "group")
+    list_select_related = ("state", "group", "appointed_at")
+    search_fields = ("state__name", "state__iso2", "group__name")
+    autocomplete_fields = ("group", "state", "appointed_at", "source")
+    fieldsets = (
+        (None, {"fields": ("group", "state")}),
+        ("Term", {"fields": (("term_start", "term_end"), "term_label", "appointed_at")}),
+        ("Notes and source", {"fields": ("notes", "source")}),
+    )
+
+    @admin.display(description="term")
+    def term_display(self, obj):
+        return obj.term_display

@@ -1,0 +1,256 @@
+"""What every tracker admin page shares: change reasons, the version check, revert and restore.
+
+* Every save asks for a reason (add, change, revert, delete, restore). It is
+  stored as ``history_change_reason`` on the history row of the main record and
+  of every inline row saved, deleted or cascaded in the same request.
+* Forms carry the version they were loaded at (see ``tracker.admin.forms``).
+* Revert is simple-history's history form, inside a transaction, refused to
+  anyone without change permission, with the reason in the history.
+* Deleted records are listed per model and can be restored with a reason.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import router, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.admin import restore
+from tracker.admin.forms import (
+    NOT_FACTS,
+    ReasonForm,
+    VersionedInlineForm,
+    VersionedInlineFormSet,
+    VersionedModelForm,
+)
+
+
+def stamp_reason(since, user, reason):
+    """Give the reason to history rows written in this request that have none (cascaded deletes)."""
+    for model in restore.TRACKED_MODELS:
+        model.history.filter(history_date__gte=since, history_user_id=getattr(user, "pk", None)).filter(
+            Q(history_change_reason__isnull=True) | Q(history_change_reason="")
+        ).update(history_change_reason=reason)
+
+
+class TrackerAdmin(SimpleHistoryAdmin):
+    """Base for every model of the tracker."""
+
+    form = VersionedModelForm
+    # Named here rather than found by app label, so that import-export's change list,
+    # which extends it, keeps the "Deleted records" link.
+    change_list_template = "admin/tracker/change_list.html"
+    object_history_form_template = "admin/tracker/object_history_form.html"
+    history_list_per_page = 50
+    list_per_page = 50
+
+    # --- reasons on add and change ----------------------------------------------
+
+    def get_actions(self, request):
+        # Bulk delete would bypass the reason; records are deleted one at a time.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data["reason"]
+        revert_of = getattr(request, "_tracker_revert_of", None)
+        if revert_of is not None:
+            reason = f"Reverted to the version of {revert_of}: {reason}"
+        obj._change_reason = reason
+        if form.locked_version is not None:
+            # Side effects of this very request may have moved the version on; the
+            # row is locked and was checked, so count from its current version.
+            obj.version = form.locked_version
+        request._tracker_save_started = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data["reason"]
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj._change_reason = reason
+            obj._history_user = request.user
+            obj.delete()
+        for obj in instances:
+            obj._change_reason = reason
+            obj._history_user = request.user
+            if obj.pk is not None and not obj._state.adding:
+                # Saving the parent may have re-saved this row (a recomputed deadline).
+                obj.version = (
+                    type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
+                )
+            obj.save()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        started = getattr(request, "_tracker_save_started", None)
+        if started is not None:
+            stamp_reason(started, request.user, form.cleaned_data["reason"])
+
+    def get_fields(self, request, obj=None):
+        # The reason and the version are rendered by the change form template.
+        return [f for f in super().get_fields(request, obj) if f not in NOT_FACTS]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if kwargs.get("fields"):
+            kwargs["fields"] = [f for f in kwargs["fields"] if f not in NOT_FACTS]
+        form = super().get_form(request, obj, change, **kwargs)
+        if getattr(request, "_tracker_revert_of", None) is not None:
+            form = type(form.__name__, (form,), {"reverting": True})
+        return form
+
+    # --- revert (simple-history's history form) -----------------------------------
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            history_row = self.model.history.filter(history_id=int(version_id), id=int(object_id)).first()
+        except ValueError:
+            history_row = None
+        if history_row is None:
+            raise Http404("No such version of this record.")
+        request._tracker_revert_of = date_format(
+            timezone.localtime(history_row.history_date), "DATETIME_FORMAT"
+        )
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    # --- delete with a reason ---------------------------------------------------------
+
+    def delete_view(self, request, object_id, extra_context=None):
+        extra_context = dict(extra_context or {})
+        if request.method == "POST":
+            reason_form = ReasonForm(request.POST)
+            if not reason_form.is_valid():
+                # Show the confirmation page again, with the error: the admin
+                # deletes only on a non-empty POST.
+                request.POST = QueryDict()
+            else:
+                request._tracker_reason = reason_form.cleaned_data["reason"]
+        else:
+            reason_form = ReasonForm()
+        extra_context["reason_form"] = reason_form
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        reason = request._tracker_reason
+        started = timezone.now()
+        obj._change_reason = reason
+        obj._history_user = request.user
+        obj.delete()
+        stamp_reason(started, request.user, f"Deleted with {obj._meta.verbose_name} “{obj}”: {reason}")
+
+    # --- deleted records ----------------------------------------------------------------
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("deleted/", wrap(self.deleted_view), name="%s_%s_deleted" % info),
+            path(
+                "deleted/<int:history_id>/restore/",
+                wrap(self.restore_view),
+                name="%s_%s_restore" % info,
+            ),
+        ] + super().get_urls()
+
+    def deleted_rows(self):
+        """The last history row of every record that is deleted now, newest first."""
+        history = self.model.history.model
+        later = history.objects.filter(id=OuterRef("id"), history_date__gt=OuterRef("history_date"))
+        return (
+            history.objects.filter(history_type="-")
+            .exclude(Exists(later))
+            .exclude(id__in=self.model._default_manager.values("pk"))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
+
+    def deleted_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        paginator = Paginator(self.deleted_rows(), 50)
+        page = paginator.get_page(request.GET.get("p"))
+        for row in page.object_list:
+            row.label = restore.label(row)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Deleted {self.opts.verbose_name_plural}",
+            "opts": self.opts,
+            "page_obj": page,
+            "can_restore": self.has_add_permission(request),
+        }
+        return TemplateResponse(request, "admin/tracker/deleted_list.html", context)
+
+    def restore_view(self, request, history_id):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        row = self.deleted_rows().filter(history_id=history_id).first()
+        if row is None:
+            raise Http404("No deleted record with this history entry (it may have been restored already).")
+        form = ReasonForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic(using=router.db_for_write(self.model)):
+                    obj, count = restore.restore(row, form.cleaned_data["reason"], request.user)
+            except ValidationError as error:
+                for message in restore.error_messages(error):
+                    form.add_error(None, message)
+            else:
+                also = f" with {count - 1} record(s) deleted along with it" if count > 1 else ""
+                self.message_user(request, f"Restored “{obj}”{also}.", messages.SUCCESS)
+                url = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+                return HttpResponseRedirect(url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Restore {self.opts.verbose_name} “{restore.label(row)}”",
+            "opts": self.opts,
+            "row": row,
+            "fields": restore.field_values(row),
+            "children": [
+                (c.instance_type._meta.verbose_name, restore.label(c)) for c in restore.cascade_rows(row)
+            ],
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/tracker/restore_confirm.html", context)
+
+
+class TrackerInlineMixin:
+    """Inline rows carry their version too; their reason is the main form's."""
+
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
+    extra = 0
+
+    def get_fields(self, request, obj=None):
+        fields = [f for f in super().get_fields(request, obj) if f != "version"]
+        if self.has_change_permission(request, obj) or self.has_add_permission(request, obj):
+            fields.append("version")  # hidden: rendered, not a column
+        return fields
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # "version" is a declared form field; naming it to the form factory would
+        # clash with the model's non-editable field of the same name.
+        if "fields" not in kwargs:
+            kwargs["fields"] = [
+                f for f in flatten_fieldsets(self.get_fieldsets(request, obj)) if f != "version"
+            ]
+        return super().get_formset(request, obj, **kwargs)
+
+
+class TrackerTabularInline(TrackerInlineMixin, admin.TabularInline):
+    pass
+
+
+class TrackerStackedInline(TrackerInlineMixin, admin.StackedInline):
+    pass
