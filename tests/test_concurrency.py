@@ -57,7 +57,7 @@ class ConflictTestCase(TestCase):
         )
         form = refused.context["adminform"].form
         self.assertEqual(form["notes"].value(), "Declaration on Art. 21")
-        self.assertEqual(form["deposit_date"].value(), "08/11/2010")  # untouched by Bob: refreshed
+        self.assertEqual(form["deposit_date"].value(), "2010-11-08")  # untouched by Bob: refreshed
         self.assertEqual(form["reason"].value(), "Declaration")
         self.w.lb.refresh_from_db()
         self.assertEqual(int(form["version"].value()), self.w.lb.version)

@@ -117,6 +117,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -163,3 +164,96 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# --- Admin hardening: login throttling, Content Security Policy, upload limits ----------
+# (Maintained with the admin; see docs/admin.md, "Production settings".)
+
+# django-axes: after AXES_FAILURE_LIMIT failed admin logins for the same username
+# from the same address, further attempts are refused for AXES_COOLOFF_TIME hours
+# with templates/admin/lockout.html. Its backend must come first. Tests keep it on:
+# log test users in with client.force_login(), not client.login().
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["csp.middleware.CSPMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# Behind the TLS proxy (README, "Production") REMOTE_ADDR is the proxy's: count the
+# client's address from the right of X-Forwarded-For, where the trusted proxies
+# append it (the left end is whatever the client chose to send).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+
+
+def client_ip_address(request):
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    if TRUSTED_PROXY_COUNT and len(hops) >= TRUSTED_PROXY_COUNT:
+        return hops[-TRUSTED_PROXY_COUNT]
+    return request.META.get("REMOTE_ADDR")
+
+
+AXES_CLIENT_IP_CALLABLE = client_ip_address
+
+# django-csp 4: only this site's own scripts, styles and images; no inline script
+# anywhere (the admin's scripts are static files, so it works under this policy).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+if not DEBUG:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    CSRF_COOKIE_SAMESITE = "Lax"
+    # Admin sessions end with the browser and after eight hours at most.
+    SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+
+# Upload limits: a request body (without files) and the size kept in memory before a
+# file goes to a temporary file; the spreadsheet import refuses larger files or more rows.
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = envint("DATA_UPLOAD_MAX_NUMBER_FIELDS", 5000)
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+TRACKER_IMPORT_MAX_BYTES = envint("TRACKER_IMPORT_MAX_BYTES", 2 * 1024 * 1024)
+TRACKER_IMPORT_MAX_ROWS = envint("TRACKER_IMPORT_MAX_ROWS", 1000)
+
+# --- Performance: the public page cache (tracker/caching.py; docs/performance.md) -------
+# Anonymous GETs of public pages get an ETag and Last-Modified from the newest history
+# row, answer If-None-Match/If-Modified-Since with 304, and are served from the cache
+# below under a key that any edit, a new day or a deployment changes (nothing to purge).
+# PUBLIC_CACHE=false switches it all off; PUBLIC_CACHE_SECONDS=0 keeps no rendered page
+# but still answers conditional requests. The tests switch it off (tests/conftest.py)
+# except where they test it.
+# It comes right after WhiteNoise, so that a cached page skips the session, CSRF,
+# authentication, messages and CSP middleware (it keeps the headers they set when the
+# page was rendered); SecurityMiddleware still runs on every response.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+    "tracker.caching.PublicPageCacheMiddleware",
+)
+PUBLIC_CACHE = envbool("PUBLIC_CACHE", True)
+PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 600)
+# Local memory (one cache per worker process) by default. A shared cache, e.g.
+#   CACHE_BACKEND=django.core.cache.backends.filebased.FileBasedCache CACHE_LOCATION=/var/tmp/tracker-cache
+#   CACHE_BACKEND=django.core.cache.backends.redis.RedisCache CACHE_LOCATION=redis://127.0.0.1:6379/1
+# (the latter needs `pip install redis`), lets the workers share rendered pages.
+CACHE_BACKEND = os.getenv("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+CACHES = {"default": {"BACKEND": CACHE_BACKEND, "LOCATION": os.getenv("CACHE_LOCATION", "tracker")}}
+if CACHE_BACKEND.endswith(("LocMemCache", "FileBasedCache")):
+    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1000)}
