@@ -20,6 +20,15 @@ def chromium_available():
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
 
 
+def pytest_configure(config):
+    # The public page cache (tracker/caching.py) would serve a page rendered by an
+    # earlier request or test, without its context and its queries: tests switch it
+    # on where they test it, with override_settings(PUBLIC_CACHE=True).
+    from django.conf import settings
+
+    settings.PUBLIC_CACHE = False
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.keywords:

@@ -44,12 +44,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"  # never anything else
 MAX_DURATION = 30
+# The five pages of the brief first, then the other public pages.
 PAGES = [
     ("dashboard", "/", "html"),
     ("states", "/states/", "html"),
     ("state", "/states/{iso2}/", "html"),
     ("changes", "/changes/", "html"),
     ("states.json", "/states.json", "json"),
+    ("states.csv", "/states.csv", "csv"),
+    ("state-history", "/states/{iso2}/history/", "html"),
+    ("deadlines", "/deadlines/", "html"),
+    ("deadlines.ics", "/deadlines.ics", "ics"),
+    ("working-groups", "/working-groups/", "html"),
+    ("meetings", "/meetings/", "html"),
+    ("feed", "/changes/feed/", "xml"),
 ]
 HISTORY_PAGES = [
     ("changes", "/changes/"),
@@ -135,7 +143,8 @@ def psql(url, sql):
     import psycopg
 
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
-        rows = connection.execute(sql).fetchall() if sql.startswith("SELECT") else []
+        cursor = connection.execute(sql)
+        rows = cursor.fetchall() if sql.startswith("SELECT") else []
     return "\n".join(str(row[0]) for row in rows)
 
 
@@ -150,11 +159,12 @@ def busiest_state(url):
     return django_eval(url, code)
 
 
-def django_eval(url, code):
+def django_eval(url, code, env=None):
+    """Run ``code`` in a fresh process with Django set up on ``url`` (production settings); return its stdout."""
     script = (
-        f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='tracker.settings'; django.setup(); {code}"
+        f"import django, os; os.environ['DJANGO_SETTINGS_MODULE']='tracker.settings'; django.setup()\n{code}"
     )
-    env = {**SERVER_ENV, "DATABASE_URL": url}
+    env = {**SERVER_ENV, "DATABASE_URL": url, **(env or {})}
     return run([python(), "-c", script], env=env, capture_output=True, text=True).stdout.strip()
 
 
@@ -239,6 +249,7 @@ def latency(output, percentile):
 
 
 def measure_pages(name, url, iso2, options):
+    print(f"\n(load average before {name}: {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
     paths = [(page, path.format(iso2=iso2), kind) for page, path, kind in PAGES]
     with Server(url, cached=True) as server:
         bodies = [(page.replace(".", "-"), server.get(path), kind) for page, path, kind in paths]
@@ -255,20 +266,60 @@ def measure_pages(name, url, iso2, options):
         for page, path, _ in paths:
             server.get(path)
             results[page]["uncached"] = wrk(server.url(path), options)
+    alone = service_times(url, [path for _, path, _ in paths], options)
+    for page, path, _ in paths:
+        results[page]["alone"] = alone[path]
     print_pages(name, results)
     return results
 
 
 def measure_history(name, urls, iso2, options):
     results = {}
+    paths = [(page, path.format(iso2=iso2)) for page, path in HISTORY_PAGES]
     for size in ("small", "large"):
         with Server(urls[size], cached=False) as server:
-            for page, path in HISTORY_PAGES:
-                path = path.format(iso2=iso2)
+            for page, path in paths:
                 server.get(path)
                 results.setdefault(page, {"path": path})[size] = wrk(server.url(path), options)
+        alone = service_times(urls[size], [path for _, path in paths], options)
+        for page, path in paths:
+            results[page][f"{size} alone"] = alone[path]
     print_history(name, results, options)
     return results
+
+
+SERVICE_TIME = """
+import statistics, time
+from django.test import Client
+client = Client()
+for path in __PATHS__:
+    for _ in range(3):
+        client.get(path)
+    times = []
+    for _ in range(__N__):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+    assert response.status_code == 200, path
+    times.sort()
+    print(path, statistics.median(times), times[int(len(times) * 0.9)])
+"""
+
+
+def service_times(url, paths, options):
+    """Return {path: (median, p90) ms} of uncached requests made one at a time, in-process.
+
+    No server and no load tool share the CPU with the page: this is the
+    page's own cost, which load on the machine disturbs far less than wrk's.
+    """
+    code = SERVICE_TIME.replace("__PATHS__", repr(paths)).replace("__N__", str(options.samples))
+    env = {"PUBLIC_CACHE_SECONDS": "0", "ALLOWED_HOSTS": "testserver"}
+    output = django_eval(url, code, env)
+    times = {}
+    for line in output.splitlines():
+        path, median, p90 = line.split()
+        times[path] = (float(median), float(p90))
+    return times
 
 
 SAVE_COST = """
@@ -298,6 +349,7 @@ print(min(times["with"]), min(times["without"]))
 
 
 def measure_saves(name, url, options):
+    """Time Participation.save() with and without its history row (rolled back afterwards)."""
     output = django_eval(url, SAVE_COST.replace("__N__", str(options.saves)))
     with_history, without = (float(x) for x in output.split())
     print(
@@ -314,32 +366,32 @@ def print_pages(name, results):
     print(f"\n### {name}: pages against the static-file limit\n")
     print(
         "| page | static req/s | cached req/s | static ÷ cached | cached p50 / p99 ms "
-        "| uncached req/s | uncached p50 / p99 ms |"
+        "| uncached req/s | uncached p50 / p99 ms | uncached alone: median / p90 ms |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results.values():
         (srps, _, _), (crps, c50, c99), (urps, u50, u99) = r["static"], r["cached"], r["uncached"]
+        a50, a90 = r["alone"]
         print(
             f"| `{r['path']}` | {srps:,.0f} | {crps:,.0f} | {srps / crps:.2f}× | {c50:.1f} / {c99:.1f} "
-            f"| {urps:,.0f} | {u50:.1f} / {u99:.1f} |"
+            f"| {urps:,.0f} | {u50:.1f} / {u99:.1f} | {a50:.1f} / {a90:.1f} |"
         )
 
 
 def print_history(name, results, options):
+    small, large = f"{options.small_rows:,}", f"{options.history_rows:,}"
+    print(f"\n### {name}: history pages at {small} and {large} history rows (uncached)\n")
     print(
-        f"\n### {name}: history pages at {options.small_rows:,} and {options.history_rows:,} history rows "
-        "(uncached)\n"
+        f"| page | wrk p50 / p99 ms at {small} | at {large} | alone, median ms at {small} | at {large} "
+        "| large ÷ small (alone) |"
     )
-    print(
-        f"| page | req/s at {options.small_rows:,} | req/s at {options.history_rows:,} | p50 ms | p50 ms "
-        "| p99 ms | p99 ms | p50 large ÷ small |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for r in results.values():
-        (srps, s50, s99), (lrps, l50, l99) = r["small"], r["large"]
+        (_, s50, s99), (_, l50, l99) = r["small"], r["large"]
+        (a_small, _), (a_large, _) = r["small alone"], r["large alone"]
         print(
-            f"| `{r['path']}` | {srps:,.0f} | {lrps:,.0f} | {s50:.1f} | {l50:.1f} | {s99:.1f} | {l99:.1f} "
-            f"| {l50 / s50:.2f} |"
+            f"| `{r['path']}` | {s50:.1f} / {s99:.1f} | {l50:.1f} / {l99:.1f} | {a_small:.1f} | {a_large:.1f} "
+            f"| {a_large / a_small:.2f} |"
         )
 
 
@@ -374,12 +426,13 @@ def main():
     parser.add_argument("--history-rows", type=int, default=1_000_000)
     parser.add_argument("--small-rows", type=int, default=1_000)
     parser.add_argument(
-        "--duration", type=int, default=6, help=f"seconds per address (at most {MAX_DURATION})"
+        "--duration", type=int, default=5, help=f"seconds per address (at most {MAX_DURATION})"
     )
     parser.add_argument(
         "--connections", type=int, default=2, help="wrk connections (default: one per worker)"
     )
     parser.add_argument("--saves", type=int, default=100, help="saves per timing round")
+    parser.add_argument("--samples", type=int, default=40, help="requests per page for the in-process times")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--sqlite-dir", default="/tmp/tracker-bench")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432")

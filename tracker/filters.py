@@ -406,7 +406,9 @@ def party_obligations(as_of):
     An obligation ends with the State's withdrawal, so a withdrawn State's
     unmet deadline is not listed as overdue.
     """
-    return Obligation.objects.select_related("participation__state", "participation__treaty").of_parties(as_of)
+    return Obligation.objects.select_related("participation__state", "participation__treaty").of_parties(
+        as_of
+    )
 
 
 DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("completed", "Completed")]

@@ -5,19 +5,33 @@ them all as one stream of ``Change`` values, newest first, for the public
 change pages, the Atom feed and the admin's audit log, so none of them
 queries a historical table directly.
 
-Cost: a page is a fixed number of queries whatever the size of the history:
-for each kind, one ordered and limited query (served by the history-date
-index), one for the previous versions of the rows shown, and one per related
-model whose names are displayed. Nothing counts the whole table.
+Cost: a page is a fixed number of queries whatever the size of the history
+(see docs/performance.md): one for the page itself (the kind and id of its
+rows, merged in the database from every kind's stream), then for each kind
+shown, one for its rows and one for their previous versions, and one per
+related model whose names are displayed; a State's page adds two to find its
+records. Nothing counts the whole table.
+
+Each query also reads a bounded number of index entries, whatever the size of
+the history (the indexes are declared by ``tracker.models.History``):
+
+* each kind's stream walks (history_date, history_id) backwards from the
+  cursor, LIMIT the page size; a row's previous version is one probe of (id,
+  history_date, history_id);
+* a State's streams are one such ordered, limited walk per record or parent
+  record of that State (UNION ALL), never a sort of all their versions;
+* the records of a State are found by a "loose index scan" (one index probe
+  per record, not one per version), and a record's State and treaty are read
+  from its newest version only.
 """
 
 import base64
 import datetime
-import heapq
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
 from django.utils.text import capfirst
 
 from tracker import models as m
@@ -35,6 +49,7 @@ KINDS = {
     "assignment": m.CoordinatorAssignment,
     "source": m.Source,
 }
+KIND_SLUGS = list(KINDS)
 KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
 KIND_LABELS["step"] = "Ratification step"
 # Kinds whose records belong to one State.
@@ -71,8 +86,12 @@ class Change:
     cursor: str = ""
 
 
+# Model.history builds a new manager on every access: look the historical models up once.
+_HISTORY_MODELS = {kind: model.history.model for kind, model in KINDS.items()}
+
+
 def history_model(kind):
-    return KINDS[kind].history.model
+    return _HISTORY_MODELS[kind]
 
 
 def encode_cursor(date, kind, history_id):
@@ -94,7 +113,7 @@ def decode_cursor(cursor):
 
 
 def _kind_order(kind):
-    return list(KINDS).index(kind)
+    return KIND_SLUGS.index(kind)
 
 
 def _before_q(kind, cursor):
@@ -105,27 +124,70 @@ def _before_q(kind, cursor):
         return Q(history_date__lt=date)
     if order < cursor_order:
         return Q(history_date__lte=date)
-    return Q(history_date__lt=date) | Q(history_date=date, history_id__lt=history_id)
+    # "Before (date, id)", written with a plain bound on the date so that the
+    # index walk starts at the cursor instead of filtering everything newer.
+    return Q(history_date__lte=date) & (Q(history_date__lt=date) | Q(history_id__lt=history_id))
+
+
+def _previous_q():
+    """The versions of the outer row's record that come before it (same form as _before_q)."""
+    return Q(id=OuterRef("id"), history_date__lte=OuterRef("history_date")) & (
+        Q(history_date__lt=OuterRef("history_date")) | Q(history_id__lt=OuterRef("history_id"))
+    )
+
+
+# Newest first: the order of every stream, served by the indexes of tracker.models.History.
+NEWEST = ("-history_date", "-history_id")
+# A State's streams are a UNION ALL of this many ordered index walks at most;
+# beyond that (a pathological State), one plain query that sorts their versions.
+MAX_UNION_PARTS = 100
+# A query is compiled once and repeated for every part of a union with the
+# values swapped in; until then these stand for them (no id is negative).
+_MARKER = -7_919_191_919
 
 
 def _state_scope(state_id):
-    """Return {kind: Q} restricting each kind's history to one State's records, deleted ones included."""
-    participation_ids = set(
-        history_model("participation").objects.filter(state_id=state_id).values_list("id", flat=True)
-    )
-    obligation_ids = set(
-        history_model("obligation")
-        .objects.filter(participation_id__in=participation_ids)
-        .values_list("id", flat=True)
-    )
+    """Return {kind: (fields, [values, ...])} selecting one State's records, deleted ones included.
+
+    The rows of a kind are those whose ``fields`` equal one of the tuples of
+    values; each tuple is one contiguous range of an index.
+    """
+    participation_ids = [i for _, i in _record_ids("participation", "state_id", [state_id])]
+    obligations = _record_ids("obligation", "participation_id", participation_ids)
     return {
-        "state": Q(id=state_id),
-        "participation": Q(state_id=state_id),
-        "step": Q(participation_id__in=participation_ids),
-        "obligation": Q(participation_id__in=participation_ids),
-        "extension": Q(obligation_id__in=obligation_ids),
-        "assignment": Q(state_id=state_id),
+        "state": (("id",), [(state_id,)]),
+        "participation": (("state_id", "id"), [(state_id, i) for i in participation_ids]),
+        "step": (("participation_id",), [(i,) for i in participation_ids]),
+        "obligation": (("participation_id", "id"), obligations),
+        "extension": (("obligation_id",), sorted({(i,) for _, i in obligations})),
+        "assignment": (("state_id",), [(state_id,)]),
     }
+
+
+def _record_ids(kind, column, values):
+    """Return the distinct (column value, record id) pairs in ``kind``'s history, in one query.
+
+    A "loose index scan" of the (column, id, ...) index: it jumps from one
+    record to the next, so it reads one entry per record whatever the number
+    of their versions (SELECT DISTINCT would read them all).
+    """
+    if not values:
+        return []
+    qn = connection.ops.quote_name
+    table, column = qn(history_model(kind)._meta.db_table), qn(column)
+    first = f"SELECT CAST(%s AS bigint), (SELECT id FROM {table} WHERE {column} = %s ORDER BY id LIMIT 1)"
+    sql = (
+        "WITH RECURSIVE found(parent, id) AS ("
+        + " UNION ALL ".join([first] * len(values))
+        + " UNION ALL SELECT parent, (SELECT t.id FROM "
+        + f"{table} t WHERE t.{column} = found.parent AND t.id > found.id ORDER BY t.id LIMIT 1)"
+        + " FROM found WHERE found.id IS NOT NULL"
+        + ") SELECT parent, id FROM found WHERE id IS NOT NULL ORDER BY parent, id"
+    )
+    params = [p for value in values for p in (value, value)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _resolve_state(state):
@@ -156,12 +218,12 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
         kinds = [k for k in kinds if k in STATE_KINDS]
     user_id = getattr(user, "pk", user)
 
-    streams = []
+    # First the page: the (kind, history_id) of its rows, from one query that
+    # merges an ordered, limited walk of each kind's index (of each of the
+    # State's records, for a State). Then those rows only, one query per kind.
+    parts = []
     for kind in kinds:
-        model = history_model(kind)
-        qs = model.objects.all()
-        if scope is not None:
-            qs = qs.filter(scope[kind])
+        qs = history_model(kind).objects.all()
         if start:
             qs = qs.filter(history_date__gte=_day_start(start))
         if end:
@@ -170,30 +232,133 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
             qs = qs.filter(history_user_id=user_id)
         if cursor is not None:
             qs = qs.filter(_before_q(kind, cursor))
-        previous = model.objects.filter(id=OuterRef("id")).filter(
-            Q(history_date__lt=OuterRef("history_date"))
-            | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id"))
-        )
-        qs = qs.annotate(
-            previous_id=Subquery(previous.order_by("-history_date", "-history_id").values("history_id")[:1])
-        )
-        rows = list(qs.order_by("-history_date", "-history_id")[:limit])
-        order = _kind_order(kind)
-        streams.append([((-r.history_date.timestamp(), order, -r.history_id), kind, r) for r in rows])
+        fields, values = scope[kind] if scope is not None else ((), [()])
+        parts += _walks(qs, _kind_order(kind), fields, values, limit)
+    keys = _merge(parts, limit)
 
-    page = [(kind, row) for _, kind, row in heapq.merge(*streams)][:limit]
+    wanted = {}
+    for order, history_id in keys:
+        wanted.setdefault(KIND_SLUGS[order], []).append(history_id)
+    rows = {}
+    for kind, ids in wanted.items():
+        model = history_model(kind)
+        previous = model.objects.filter(_previous_q()).order_by(*NEWEST)
+        found = (
+            model.objects.filter(history_id__in=ids)
+            .order_by()
+            .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
+        )
+        rows.update(((kind, row.history_id), row) for row in found)
+    page = [(KIND_SLUGS[order], rows[(KIND_SLUGS[order], history_id)]) for order, history_id in keys]
     return _build_changes(page)
+
+
+def _walks(qs, order, fields, values, limit):
+    """Return the (sql, params) of the ``limit`` newest keys of ``qs`` for each tuple of ``values``.
+
+    Each walk reads (history_date, history_id, the kind's order) newest first
+    from one contiguous range of an index.
+    """
+    if not values:
+        return []
+    keys = qs.annotate(kind_order=Value(order, output_field=IntegerField()))
+    keys = keys.order_by(*NEWEST).values_list("history_date", "history_id", "kind_order")
+    if len(values) > MAX_UNION_PARTS:
+        either = Q()
+        for value in values:
+            either |= Q(**dict(zip(fields, value, strict=True)))
+        return [keys.filter(either)[:limit].query.sql_with_params()]
+    return _copies(keys.filter(**_markers(fields))[:limit], fields, values)
+
+
+def _merge(parts, limit):
+    """Return the page's (kind order, history_id), newest first, from the walks ``parts`` (one query)."""
+    if not parts:
+        return []
+    qn = connection.ops.quote_name
+    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS walk{n}" for n, (sql, _) in enumerate(parts))
+    # Equal times are ordered by kind, then newest history row first (see encode_cursor).
+    order = f"{qn('history_date')} DESC, {qn('kind_order')}, {qn('history_id')} DESC"
+    columns = f"{qn('kind_order')}, {qn('history_id')}"
+    sql = f"SELECT {columns} FROM ({union}) AS walks ORDER BY {order} LIMIT {int(limit)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [p for _, params in parts for p in params])
+        return cursor.fetchall()
+
+
+def _markers(fields):
+    return {name: _MARKER - n for n, name in enumerate(fields)}
+
+
+def _copies(part, fields, values):
+    """Return [(sql, params)] of ``part`` for each tuple of ``values``.
+
+    ``part`` is a queryset filtered on ``_markers(fields)``: it is compiled
+    once, and each copy gets its own values in the markers' places.
+    """
+    sql, params = part.query.sql_with_params()
+    slots = [params.index(marker) for marker in _markers(fields).values()]
+    copies = []
+    for value in values:
+        copy = list(params)
+        for slot, item in zip(slots, value, strict=True):
+            copy[slot] = item
+        copies.append((sql, copy))
+    return copies
 
 
 def _day_start(day):
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
+def data_version():
+    """Return (time of the newest history row or None, a text that changes with every new history row).
+
+    One query: the newest history id and date of each kind, each read from
+    the end of an index. Every save and delete through the ORM adds a history
+    row, so the text changes with every edit; writes that bypass history
+    (QuerySet.update(), bulk_create(), loaddata) do not change it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_data_version_sql())
+        row = cursor.fetchone()
+    newest = _newest_date(row[1::2])
+    token = "-".join(str(i or 0) for i in row[0::2])
+    return newest, f"{token}-{newest.isoformat() if newest else ''}"
+
+
+def _newest_date(values):
+    """The newest of history dates as the database returns them, converted (None if there are none)."""
+    # SQLite returns text of one fixed format, which sorts as the times do: only the newest is converted.
+    newest = max((value for value in values if value is not None), default=None)
+    if newest is not None:
+        date_field = history_model("treaty")._meta.get_field("history_date")
+        expression = date_field.get_col(date_field.model._meta.db_table)
+        for converter in connection.ops.get_db_converters(expression):
+            newest = converter(newest, date_field, connection)
+    return newest
+
+
+def _data_version_sql():
+    qn = connection.ops.quote_name
+    columns = []
+    for kind in KINDS:
+        table = qn(history_model(kind)._meta.db_table)
+        # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
+        columns.append(f"(SELECT MAX(history_id) FROM {table})")
+        columns.append(f"(SELECT MAX(history_date) FROM {table})")
+    return "SELECT " + ", ".join(columns)
+
+
 def latest_change_at():
-    """Return the time of the newest history row of any kind, or None (one query per kind)."""
-    dates = [history_model(kind).objects.aggregate(latest=Max("history_date"))["latest"] for kind in KINDS]
-    dates = [d for d in dates if d is not None]
-    return max(dates) if dates else None
+    """Return the time of the newest history row of any kind, or None (one query)."""
+    qn = connection.ops.quote_name
+    # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
+    columns = [f"(SELECT MAX(history_date) FROM {qn(history_model(kind)._meta.db_table)})" for kind in KINDS]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(columns))
+        row = cursor.fetchone()
+    return _newest_date(row)
 
 
 # --- turning rows into Change values --------------------------------------------
@@ -270,41 +435,27 @@ class _StateNames:
                 participation_ids.add(row.participation_id)
             elif kind == "extension":
                 obligation_ids.add(row.obligation_id)
-        self.obligation_participation = {}
-        if obligation_ids:
-            self.obligation_participation = dict(
-                history_model("obligation")
-                .objects.filter(id__in=obligation_ids)
-                .values_list("id", "participation_id")
-                .distinct()
-            )
-            participation_ids |= set(self.obligation_participation.values())
+        self.obligation_participation = {
+            i: pid for i, (pid,) in _newest_versions("obligation", obligation_ids, "participation_id").items()
+        }
+        participation_ids |= set(self.obligation_participation.values())
         self.participation_state = {}
         self.participation_treaty = {}
-        if participation_ids:
-            for pid, sid, tid in (
-                history_model("participation")
-                .objects.filter(id__in=participation_ids)
-                .values_list("id", "state_id", "treaty_id")
-                .distinct()
-            ):
-                self.participation_state[pid] = sid
-                self.participation_treaty[pid] = tid
-            state_ids |= set(self.participation_state.values())
+        for pid, (sid, tid) in _newest_versions(
+            "participation", participation_ids, "state_id", "treaty_id"
+        ).items():
+            self.participation_state[pid] = sid
+            self.participation_treaty[pid] = tid
+        state_ids |= set(self.participation_state.values())
         self.states = {}
         if state_ids:
             self.states = {
                 s["id"]: s for s in m.State.objects.filter(pk__in=state_ids).values("id", "iso2", "name")
             }
             missing = state_ids - set(self.states)
-            if missing:  # deleted States: take their last known name from history
-                for s in (
-                    history_model("state")
-                    .objects.filter(id__in=missing)
-                    .order_by("id", "-history_date")
-                    .values("id", "iso2", "name")
-                ):
-                    self.states.setdefault(s["id"], s)
+            # Deleted States: take their last known name from history.
+            for sid, (iso2, name) in _newest_versions("state", missing, "iso2", "name").items():
+                self.states[sid] = {"id": sid, "iso2": iso2, "name": name}
 
     def state_id(self, kind, row):
         if kind == "state":
@@ -324,6 +475,28 @@ class _StateNames:
     def name(self, state_id):
         state = self.states.get(state_id)
         return state["name"] if state else None
+
+
+def _newest_versions(kind, ids, *fields):
+    """Return {id: (field values)} from the newest history row of each record in ``ids``.
+
+    One query per hundred records (so one for a page of changes); one probe of
+    the (id, history_date, history_id) index per record, however many
+    versions it has.
+    """
+    ids = sorted(i for i in ids if i is not None)
+    model = history_model(kind)
+    part = model.objects.filter(**_markers(["id"])).order_by(*NEWEST).values_list("id", *fields)[:1]
+    found = {}
+    for start in range(0, len(ids), MAX_UNION_PARTS):
+        copies = _copies(part, ["id"], [(i,) for i in ids[start : start + MAX_UNION_PARTS]])
+        # Each copy in a sub-select, where SQLite accepts its ORDER BY and LIMIT
+        # (Django refuses them in the parts of a union on SQLite).
+        sql = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS newest{n}" for n, (sql, _) in enumerate(copies))
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [p for _, params in copies for p in params])
+            found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
+    return found
 
 
 class _RelatedLabels:

@@ -1,0 +1,165 @@
+"""The public page cache (tracker/caching.py): conditional requests, and never a stale page."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import TestCase, TransactionTestCase, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.http import http_date
+
+from tests import factory
+from tracker.models import State
+
+D = datetime.date
+PAST = datetime.datetime(2020, 5, 4, 12, 0, tzinfo=datetime.UTC)
+
+
+@override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
+class PublicPageCacheTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.treaty = factory.make_treaty()
+        cls.lebanon = factory.make_state("LB", "Lebanon")
+        factory.make_participation(cls.treaty, cls.lebanon, signature_date=D(2008, 12, 3))
+        # Edits made long ago: the Last-Modified second is over.
+        for model in (State, type(cls.treaty)):
+            model.history.update(history_date=PAST)
+        cls.lebanon.participations.get().history.update(history_date=PAST)
+        cls.url = cls.lebanon.get_absolute_url()
+
+    def setUp(self):
+        cache.clear()
+
+    def test_a_page_carries_an_etag_and_last_modified(self):
+        """An anonymous reader gets validators and is told to revalidate every time."""
+        response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response["ETag"].startswith('"'))
+        self.assertEqual(response["Last-Modified"], http_date(self._midnight_or_past()))
+        self.assertIn("no-cache", response["Cache-Control"])
+
+    def test_a_matching_if_none_match_gets_304_with_one_query(self):
+        """A reader who has the current version gets 304 Not Modified, after one query only."""
+        etag = self.client.get(self.url)["ETag"]
+        with self.assertNumQueries(1):
+            response = self.client.get(self.url, headers={"if-none-match": etag})
+        self.assertEqual(response.status_code, 304)
+        self.assertEqual(response.content, b"")
+        self.assertEqual(response["ETag"], etag)
+
+    def test_if_modified_since_gets_304_until_an_edit(self):
+        """If-Modified-Since alone is honoured too, and stops matching after an edit."""
+        last_modified = self.client.get(self.url)["Last-Modified"]
+        response = self.client.get(self.url, headers={"if-modified-since": last_modified})
+        self.assertEqual(response.status_code, 304)
+        self._rename("Lebanese Republic")
+        response = self.client.get(self.url, headers={"if-modified-since": last_modified})
+        self.assertEqual(response.status_code, 200)
+
+    def test_a_repeated_request_is_served_from_the_cache(self):
+        """The second request for a page costs one query and returns the same bytes."""
+        first = self.client.get(self.url)
+        with self.assertNumQueries(1):
+            second = self.client.get(self.url)
+        self.assertEqual(second.status_code, 200)
+        self.assertEqual(second.content, first.content)
+        self.assertEqual(second["Content-Type"], first["Content-Type"])
+
+    def test_an_edit_shows_on_the_next_request(self):
+        """Renaming the State changes the page at once: the edit moved every page to a new key."""
+        first = self.client.get(self.url)
+        self.assertContains(first, "Lebanon")
+        self._rename("Lebanese Republic")
+        second = self.client.get(self.url)
+        self.assertContains(second, "Lebanese Republic")
+        self.assertNotEqual(second["ETag"], first["ETag"])
+        stale = self.client.get(self.url, headers={"if-none-match": first["ETag"]})
+        self.assertEqual(stale.status_code, 200)
+
+    def test_a_new_day_is_a_new_page(self):
+        """The dashboard counts down to deadlines: tomorrow's page is not today's."""
+        today = self.client.get("/")
+        tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+        with mock.patch("tracker.caching.timezone.localdate", return_value=tomorrow):
+            response = self.client.get("/", headers={"if-none-match": today["ETag"]})
+        self.assertEqual(response.status_code, 200)
+        self.assertNotEqual(response["ETag"], today["ETag"])
+
+    def test_downloads_keep_their_headers_when_cached(self):
+        """A cached CSV is still a CSV download with its file name."""
+        first = self.client.get("/states.csv")
+        second = self.client.get("/states.csv")
+        self.assertEqual(second.content, first.content)
+        self.assertEqual(second["Content-Type"], first["Content-Type"])
+        self.assertEqual(second.get("Content-Disposition"), first.get("Content-Disposition"))
+
+    def test_logged_in_users_are_never_served_from_the_cache(self):
+        """Staff see editor names: their pages are rendered for them and marked private."""
+        self.client.get(self.url)
+        self.client.force_login(factory.make_user("alice"))
+        response = self.client.get(self.url)
+        self.assertIsNotNone(response.context)
+        self.assertNotIn("ETag", response)
+        self.assertIn("private", response["Cache-Control"])
+
+    def test_the_admin_is_never_cached(self):
+        """Nothing under /admin/ gets validators or a cached copy."""
+        response = self.client.get("/admin/login/")
+        self.assertNotIn("ETag", response)
+
+    def test_errors_are_not_cached(self):
+        """A 404 is rendered each time and carries no validators."""
+        response = self.client.get("/states/zz/")
+        self.assertEqual(response.status_code, 404)
+        self.assertNotIn("ETag", response)
+
+    @override_settings(PUBLIC_CACHE_SECONDS=0)
+    def test_no_page_is_kept_when_the_cache_is_off(self):
+        """PUBLIC_CACHE_SECONDS=0 renders every time but still answers conditional requests."""
+        first = self.client.get(self.url)
+        second = self.client.get(self.url)
+        self.assertIsNotNone(second.context)
+        response = self.client.get(self.url, headers={"if-none-match": first["ETag"]})
+        self.assertEqual(response.status_code, 304)
+
+    def _rename(self, name):
+        lebanon = State.objects.get(pk=self.lebanon.pk)
+        lebanon.name = name
+        lebanon.save()
+
+    def _midnight_or_past(self):
+        midnight = datetime.datetime.combine(timezone.localdate(), datetime.time.min)
+        return max(timezone.make_aware(midnight).timestamp(), PAST.timestamp())
+
+
+@pytest.mark.postgres
+@override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
+class PostgresSnapshotVersionTestCase(TransactionTestCase):
+    """On PostgreSQL, outside a transaction block, the version is the database's snapshot."""
+
+    def setUp(self):
+        cache.clear()
+        factory.make_treaty()
+        self.lebanon = factory.make_state("LB", "Lebanon")
+        self.url = self.lebanon.get_absolute_url()
+
+    def test_a_cached_page_costs_one_query_that_reads_no_table(self):
+        """A repeated request asks PostgreSQL for its snapshot and nothing else."""
+        self.client.get(self.url)
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.get(self.url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual([q["sql"] for q in queries.captured_queries], ["SELECT pg_current_snapshot()::text"])
+
+    def test_a_write_that_bypasses_history_shows_at_once(self):
+        """Even QuerySet.update(), which records no history, changes the page on the next request."""
+        first = self.client.get(self.url)
+        self.assertContains(first, "Lebanon")
+        State.objects.filter(pk=self.lebanon.pk).update(name="Lebanese Republic")
+        second = self.client.get(self.url)
+        self.assertContains(second, "Lebanese Republic")
+        self.assertNotEqual(second["ETag"], first["ETag"])
