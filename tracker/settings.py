@@ -6,6 +6,7 @@ so a checkout, the README's serve command and a browser are all it takes.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -137,6 +138,11 @@ STORAGES = {
         )
     },
 }
+
+if DEBUG:
+    # In development, static files come from the app folders; staticfiles/ exists only
+    # after collectstatic, and WhiteNoise need not warn that it is missing.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 LOGIN_URL = "admin:login"
 
