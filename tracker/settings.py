@@ -142,7 +142,7 @@ STORAGES = {
 if DEBUG:
     # In development, static files come from the app folders; staticfiles/ exists only
     # after collectstatic, and WhiteNoise need not warn that it is missing.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 LOGIN_URL = "admin:login"
 
