@@ -352,13 +352,7 @@ def _data_version_sql():
 
 def latest_change_at():
     """Return the time of the newest history row of any kind, or None (one query)."""
-    qn = connection.ops.quote_name
-    # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
-    columns = [f"(SELECT MAX(history_date) FROM {qn(history_model(kind)._meta.db_table)})" for kind in KINDS]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
-        row = cursor.fetchone()
-    return _newest_date(row)
+    return data_version()[0]
 
 
 # --- turning rows into Change values --------------------------------------------
