@@ -763,11 +763,14 @@ class Obligation(Record):
         """Recompute the stored deadlines; save (with history) only if they changed."""
         self._reload_participation()
         computed = self.compute_deadlines()
-        if computed != (self.original_deadline, self.current_deadline, self.extension_pending):
-            self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
-            self.save()
-            return True
-        return False
+        if computed == (self.original_deadline, self.current_deadline, self.extension_pending):
+            return False
+        self.original_deadline, self.current_deadline, self.extension_pending = computed
+        self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
+        # Record.save: the deadlines are computed already; save() would read the extensions again.
+        super().save()
+        self._participation_is_fresh = False
+        return True
 
     def status(self, as_of=None):
         applicable = {
