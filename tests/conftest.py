@@ -27,6 +27,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PUBLIC_CACHE = False
+    # Passwords in tests protect nothing: a fast hasher saves seconds per user made.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -42,7 +42,7 @@ class AuditLogTestCase(TestCase):
         changes = r.context["changes"]
         self.assertEqual(changes[0].object_repr, "2MSP")
         self.assertContains(r, "Depositary notification")
-        self.assertContains(r, "<del>2010-11-05</del> → <ins>2010-11-08</ins>", html=False)
+        self.assertContains(r, "<del>5 November 2010</del> → <ins>8 November 2010</ins>", html=False)
         self.assertContains(r, "Republic of Albania")
 
     def test_it_filters_by_editor(self):
@@ -108,7 +108,14 @@ class AuditLogTestCase(TestCase):
         row = changed[0]
         self.assertEqual(
             (row["editor"], row["kind"], row["old"], row["new"], row["reason"], row["action"]),
-            ("erin", "Participation", "2010-11-05", "2010-11-08", "Depositary notification", "changed"),
+            (
+                "erin",
+                "Participation",
+                "5 November 2010",
+                "8 November 2010",
+                "Depositary notification",
+                "changed",
+            ),
         )
         self.assertEqual({row["editor"] for row in rows}, {"erin"})
 

@@ -73,10 +73,11 @@ class ValidityTests(ShippedDataTestCase):
                     (obligation.original_deadline, obligation.current_deadline, obligation.extension_pending),
                 )
 
-    def test_refreshing_the_treaty_dates_updates_no_participation(self):
-        """The treaty's threshold and entry into force are already up to date."""
-        self.assertEqual(self.treaty.refresh_dates(), 0)
-        self.assertEqual(self.treaty.refresh_dates(force=True), 0)
+    def test_the_treaty_dates_are_those_its_deposits_give(self):
+        """The treaty's threshold and entry into force are what its deposits and rules give."""
+        self.assertEqual(
+            self.treaty.compute_dates(), (self.treaty.threshold_date, self.treaty.entry_into_force_date)
+        )
 
     def test_every_shipped_fact_has_a_source(self):
         """Participations, steps, extensions, assignments, meetings and groups all cite a Source."""

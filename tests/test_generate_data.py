@@ -1,4 +1,4 @@
-"""manage.py generate_data: a large, consistent, clearly marked fake data set for benchmarks."""
+"""tools/generate_data.py: a large, consistent, clearly marked fake data set for benchmarks."""
 
 import datetime
 import io
@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from django.test import TestCase, override_settings
 
 from tests import factory
-from tracker import history, rules
+from tools.generate_data import Command
+from tracker import history
 from tracker.models import Obligation, Participation, RatificationStep, State, Treaty
 
 D = datetime.date
@@ -15,7 +16,7 @@ D = datetime.date
 
 def generate(*args):
     out = io.StringIO()
-    call_command("generate_data", *args, stdout=out)
+    call_command(Command(), *args, stdout=out)
     return out.getvalue()
 
 
@@ -70,11 +71,17 @@ class GenerateDataTestCase(TestCase):
     def test_computed_dates_follow_the_treaty_rules(self):
         """Entry into force, withdrawal and deadlines are what the models would compute."""
         for treaty in Treaty.objects.exclude(slug="ccm"):
-            self.assertEqual(treaty.refresh_dates(force=True), 0)
-            deposits = treaty.participations.exclude(deposit_date=None).values_list("deposit_date", flat=True)
-            self.assertEqual(treaty.threshold_date, rules.threshold_date(deposits, treaty.rules))
+            self.assertEqual(treaty.compute_dates(), (treaty.threshold_date, treaty.entry_into_force_date))
+            for participation in treaty.participations.all():
+                self.assertEqual(
+                    participation.compute_dates(),
+                    (participation.entry_into_force_date, participation.withdrawal_effective_date),
+                )
         for obligation in Obligation.objects.exclude(participation__treaty__slug="ccm"):
-            self.assertFalse(obligation.refresh_deadlines())
+            self.assertEqual(
+                obligation.compute_deadlines(),
+                (obligation.original_deadline, obligation.current_deadline, obligation.extension_pending),
+            )
 
     def test_the_newest_version_of_a_record_is_the_record(self):
         """A generated record's latest history row holds its current values."""

@@ -161,16 +161,16 @@ class HistoryScaleTestCase(TestCase):
         oldest = history.changes(state="LB", limit=1000)[-1]
         self.assertLess(oldest.date, RECENT - datetime.timedelta(days=GROWTH))
 
-    def test_the_data_version_is_one_query_that_moves_with_every_edit(self):
-        """data_version() reads the end of each index in one query, and an edit changes it."""
+    def test_the_edit_stamp_is_one_query_that_moves_with_every_edit(self):
+        """edit_stamp() reads the end of each index in one query, and an edit changes it."""
         with self.assertNumQueries(1):
-            latest, version = history.data_version()
+            version, latest = history.edit_stamp()
         self.assertEqual(latest, history.latest_change_at())
         self.grow()  # older rows: new history ids, the same newest date
-        self.assertNotEqual(history.data_version()[1], version)
+        self.assertNotEqual(history.edit_stamp()[0], version)
         source = self.records[-2][0]
         source.notes = "Edited."
         source.save()
-        newest, changed = history.data_version()
+        changed, newest = history.edit_stamp()
         self.assertGreater(newest, latest)
         self.assertNotEqual(changed, version)

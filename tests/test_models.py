@@ -39,7 +39,9 @@ class EntryIntoForceTestCase(TestCase):
         self.assertEqual(factory.obligation(first).original_deadline, D(2018, 8, 1))
         self.assertEqual(factory.obligation(first, Obligation.Kind.CLEARANCE).current_deadline, D(2020, 8, 1))
         reasons = set(first.history.values_list("history_change_reason", flat=True))
-        self.assertIn("Recomputed by the treaty's rules", reasons)
+        self.assertIn(
+            "Recomputed by the treaty's rules after a change to the participation “Thirtieth – CCM”", reasons
+        )
 
     def test_a_later_state_counts_from_its_own_deposit(self):
         """After the threshold, a deposit on 5 Nov 2010 enters into force on 1 May 2011 (Lebanon)."""

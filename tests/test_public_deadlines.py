@@ -128,6 +128,16 @@ class DeadlineCalendarTestCase(TestCase):
         self.assertGreater(len(events), 2)
         self.assertFalse(any(summary.startswith("Lithuania") for summary in summaries))
 
+    def test_a_pending_extension_request_is_not_an_overdue_event(self):
+        """status=overdue leaves out a passed deadline whose extension request awaits its decision."""
+        uid = f"obligation-{self.w.lb_clearance.pk}@treaty-tracker"
+        self.assertIn(uid, self.events(status="overdue"))
+        Extension.objects.create(
+            obligation=self.w.lb_clearance, requested_on=D(2020, 12, 1), meeting=self.w.msp3
+        )
+        self.assertNotIn(uid, self.events(status="overdue"))
+        self.assertIn(uid, self.events(), "the deadline itself stays in the full calendar")
+
     def test_filters_apply_and_bad_ones_are_refused(self):
         """kind=stockpile gives no event here; kind=zzz is a 400."""
         self.assertEqual(self.events(kind="stockpile"), {})

@@ -114,7 +114,7 @@ def prepare(url, rows, rebuild):
     env = {"DATABASE_URL": url, "DEBUG": "true"}
     run([python(), "manage.py", "migrate", "--noinput", "-v0"], env=env)
     run([python(), "manage.py", "load_shipped_data"], env=env, stdout=subprocess.DEVNULL)
-    run([python(), "manage.py", "generate_data", "--yes", "--history-rows", str(rows)], env=env)
+    run([python(), "tools/generate_data.py", "--yes", "--history-rows", str(rows)], env=env)
 
 
 def database_exists(url):

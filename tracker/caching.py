@@ -2,7 +2,7 @@
 
 A public page is a function of the data, of the day (the dashboard counts
 down to deadlines and lists the next twelve months) and of the code. So each
-anonymous GET gets an ETag made of the data's version (``data_version()``
+anonymous GET gets an ETag made of the data's version (``page_version()``
 below: one cheap query), today's date and the code's release, and a
 Last-Modified header from the latest change; a request whose If-None-Match or
 If-Modified-Since still matches gets a 304 without rendering anything. The rendered page is kept in Django's cache under a key
@@ -68,12 +68,12 @@ def release():
     return digest.hexdigest()[:12]
 
 
-# The time of the latest change, when the version did not say it.
-UNKNOWN = object()
+# Stands for the time of the latest change when page_version() did not read it.
+NOT_READ = object()
 
 
-def data_version():
-    """Return (a text that changes whenever the data may have changed, the latest change or UNKNOWN).
+def page_version():
+    """Return (a text that changes whenever the data may have changed, the latest change or NOT_READ).
 
     One query. On PostgreSQL it is the database's current snapshot (the
     transactions running and the next transaction id), which moves whenever a
@@ -83,14 +83,13 @@ def data_version():
     before it, which no later request sees again. Inside a transaction block
     (tests, ATOMIC_REQUESTS) the snapshot would not show the transaction's own
     writes: there, and on SQLite, the newest history row of each kind is the
-    version (tracker.history.data_version()).
+    version (tracker.history.edit_stamp()).
     """
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_current_snapshot()::text")
-            return "pg:" + cursor.fetchone()[0], UNKNOWN
-    latest, token = history.data_version()
-    return token, latest
+            return "pg:" + cursor.fetchone()[0], NOT_READ
+    return history.edit_stamp()
 
 
 class PublicPageCacheMiddleware:
@@ -115,7 +114,7 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
 
-        token, latest = data_version()
+        token, latest = page_version()
         today = timezone.localdate()
         version = f"{token}|{today.isoformat()}|{self.release}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
@@ -125,11 +124,11 @@ class PublicPageCacheMiddleware:
             + hashlib.sha256(f"{version}|{request.build_absolute_uri()}".encode()).hexdigest()
         )
         stored = cache.get(key) if seconds > 0 else None
-        if latest is UNKNOWN and stored is not None:
+        if latest is NOT_READ and stored is not None:
             latest = stored[3]
-        if latest is UNKNOWN and "HTTP_IF_MODIFIED_SINCE" in request.META:
+        if latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
             latest = history.latest_change_at()
-        last_modified = None if latest is UNKNOWN else self.last_modified(latest, today)
+        last_modified = None if latest is NOT_READ else self.last_modified(latest, today)
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return self.stamp(not_modified, etag, last_modified)
@@ -139,7 +138,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if not self.cacheable(response):
             return response
-        if latest is UNKNOWN:
+        if latest is NOT_READ:
             latest = history.latest_change_at()
             last_modified = self.last_modified(latest, today)
         if seconds > 0 and request.method == "GET":

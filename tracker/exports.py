@@ -44,7 +44,7 @@ def _iso(day):
 
 
 def state_row_dict(row, treaty, as_of, url):
-    """Return one State's row as plain JSON values (ISO dates or None)."""
+    """Return one State's row (a Standing) as plain JSON values (ISO dates or None)."""
     participation = row.participation
     return {
         "treaty": treaty.slug if treaty else None,
@@ -106,18 +106,6 @@ def bad_request_text(messages):
 # --- deadlines ---------------------------------------------------------------------
 
 
-def article_label(obligation):
-    """Return where the treaty sets the obligation, e.g. "CCM Art. 4" (or just "CCM")."""
-    treaty = obligation.participation.treaty
-    article = treaty.article_for(obligation.kind)
-    return f"{treaty.short_name} {article}" if article else treaty.short_name
-
-
-def obligation_title(obligation):
-    """Return e.g. "clearance deadline (CCM Art. 4)"."""
-    return f"{obligation.get_kind_display().lower()} deadline ({article_label(obligation)})"
-
-
 def deadlines_calendar(obligations, url_for):
     """Return /deadlines.ics: one all-day VEVENT per obligation's current deadline."""
     calendar = icalendar.Calendar()
@@ -131,7 +119,7 @@ def deadlines_calendar(obligations, url_for):
         if deadline is None:
             continue
         state = obligation.participation.state
-        summary = f"{state.name}: {obligation_title(obligation)}"
+        summary = f"{state.name}: {obligation.title}"
         if obligation.applicability != obligation.Applicability.APPLICABLE:
             summary += " – applicability not recorded"
         details = [f"Original deadline: {partial_dates.display(obligation.original_deadline)}."]

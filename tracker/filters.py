@@ -1,25 +1,22 @@
-"""The filters of the public pages, and the States rows they select.
+"""The filters of the public pages.
 
-Bad input never raises: every filter is a form field, an invalid value becomes
-a form error, and the pages ignore that parameter and say so (the HTML pages)
-or refuse the request with the errors (the CSV, JSON, iCalendar and Atom
-downloads). Dates outside 1900–2999 are refused too, so no later arithmetic
-on them can overflow.
+A FilterSet where a filter narrows a queryset (the deadlines), a plain form where
+the parameters only need cleaning (the States list, whose statuses the treaty's
+rules compute in Python for a day; the change log, read through tracker.history).
 
-Statuses are computed by the treaty's rules in Python (``Participation.status``
-and ``Obligation.status``) on the ~200 rows of a list, never re-implemented in
-SQL here. ``StateFilter.rows()`` costs a fixed number of queries whatever the
-number of States.
+Bad input never raises: every parameter is a form field, an invalid value becomes
+a form error, and the pages ignore that parameter and say so (the HTML pages) or
+refuse the request with the errors (the CSV, JSON, iCalendar and Atom downloads).
+Dates outside 1900–2999 are refused too, so no later arithmetic on them can
+overflow.
 """
 
 import datetime
-from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db.models import Prefetch, Q
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -44,15 +41,6 @@ class DayField(forms.DateField):
         if day is not None and not MIN_DATE <= day <= MAX_DATE:
             raise ValidationError("Give a date between 1900 and 2999.", code="out_of_range")
         return day
-
-
-class DayFilter(django_filters.DateFilter):
-    field_class = DayField
-
-
-def _keep(queryset, name, value):
-    """For filters applied to the rows in Python (see StateFilter.rows)."""
-    return queryset
 
 
 def ignored_messages(form):
@@ -85,7 +73,7 @@ def clean_query(form, drop=()):
 
 IN_FORCE_CHOICES = [("yes", "In force"), ("no", "Not in force")]
 
-# Sort keys, in the order of the table's columns. The value is the row attribute.
+# Sort keys, in the order of the table's columns.
 SORTS = {
     "name": "Name",
     "iso2": "ISO code",
@@ -99,161 +87,65 @@ SORTS = {
     "clearance_deadline": "Clearance deadline",
 }
 SORT_CHOICES = list(SORTS.items()) + [(f"-{key}", f"{label}, descending") for key, label in SORTS.items()]
+# The filters shown as removable chips, in order.
+CHIPS = ("q", "status", "region", "treaty", "as_of", "in_force", "deadline_before", "working_group")
 
 
-@dataclass
-class StateRow:
-    """One State's position under one treaty on ``as_of``."""
-
-    state: State
-    participation: Participation
-    status: str
-    in_force: bool
-    obligations: dict = field(default_factory=dict)  # kind -> Obligation, for parties only
-
-    @property
-    def status_label(self):
-        return Participation.Status(self.status).label
-
-    @property
-    def stockpile(self):
-        return self.obligations.get(Obligation.Kind.STOCKPILE)
-
-    @property
-    def clearance(self):
-        return self.obligations.get(Obligation.Kind.CLEARANCE)
-
-    @property
-    def stockpile_deadline(self):
-        return self.stockpile.current_deadline if self.stockpile else None
-
-    @property
-    def clearance_deadline(self):
-        return self.clearance.current_deadline if self.clearance else None
-
-    def sort_value(self, key):
-        if key in ("name", "iso2", "region"):
-            return getattr(self.state, key)
-        if key == "status":
-            return rules.STATUSES.index(self.status)
-        if key in ("in_force", "stockpile_deadline", "clearance_deadline"):
-            return getattr(self, key)
-        return getattr(self.participation, key)
-
-    def open_deadline_before(self, day, as_of):
-        """True when a stockpile or clearance obligation still open on ``as_of`` is due before ``day``."""
-        return any(
-            o.current_deadline is not None
-            and o.current_deadline < day
-            and o.status(as_of) in (rules.IN_PROGRESS, rules.OVERDUE, rules.UNKNOWN)
-            for o in self.obligations.values()
-        )
+def _sort_value(standing, key):
+    if key in ("name", "iso2", "region"):
+        return getattr(standing.state, key)
+    if key == "status":
+        return rules.STATUSES.index(standing.status)
+    if key in ("in_force", "stockpile_deadline", "clearance_deadline"):
+        return getattr(standing, key)
+    return getattr(standing.participation, key)
 
 
-def build_rows(treaty, states, as_of, obligations=True):
-    """Return a StateRow for every State in ``states`` under ``treaty`` on ``as_of``.
-
-    Two queries: the treaty's participations and their obligations (one with
-    ``obligations=False``, for counts that need no deadlines). States without
-    a participation row are non-signatories. Deadlines are given only for
-    States that are parties on ``as_of``.
-    """
-    participations = {}
-    if treaty is not None:
-        queryset = treaty.participations.all()
-        if obligations:
-            # A plain list per participation: reading it is much cheaper than
-            # participation.obligations.all(), which builds a queryset per row.
-            queryset = queryset.prefetch_related(Prefetch("obligations", to_attr="prefetched_obligations"))
-        for participation in queryset:
-            participation.treaty = treaty
-            participations[participation.state_id] = participation
-    rows = []
-    for state in states:
-        participation = participations.get(state.pk)
-        if participation is None:
-            participation = Participation(state=state, treaty=treaty)
-        participation.state = state
-        status = participation.status(as_of)
-        kinds = {}
-        if obligations and participation.pk and status == rules.PARTY:
-            kinds = {o.kind: o for o in participation.prefetched_obligations}
-        rows.append(StateRow(state, participation, status, participation.in_force(as_of), kinds))
-    return rows
-
-
-def sort_rows(rows, sort):
+def sort_standings(standings, sort):
     """Sort by ``sort`` ("name", "-deposit_date", …), then by name; empty values always last."""
     key = sort.lstrip("-")
-    descending = sort.startswith("-")
-    rows = sorted(rows, key=lambda row: row.state.name)
-    present = [row for row in rows if row.sort_value(key) is not None]
-    missing = [row for row in rows if row.sort_value(key) is None]
-    present.sort(key=lambda row: row.sort_value(key), reverse=descending)
+    standings = sorted(standings, key=lambda s: s.state.name)
+    present = [s for s in standings if _sort_value(s, key) is not None]
+    missing = [s for s in standings if _sort_value(s, key) is None]
+    present.sort(key=lambda s: _sort_value(s, key), reverse=sort.startswith("-"))
     return present + missing
 
 
-def _treaty_choices():
-    return [(t.slug, t.short_name) for t in Treaty.objects.all()]
+class StateListForm(forms.Form):
+    """The parameters of /states/, /states.csv and /states.json.
 
-
-def _group_choices():
-    seen = {}
-    for slug, name in WorkingGroup.objects.values_list("slug", "name"):
-        seen.setdefault(slug, name)
-    return list(seen.items())
-
-
-class StateFilter(django_filters.FilterSet):
-    """The filters of /states/, /states.csv and /states.json.
-
-    ``q`` and ``region`` filter the States in SQL; the others are applied by
-    ``rows()`` to the rows computed by the treaty's rules.
+    A plain form: the treaty's rules decide each State's status on the day
+    (Treaty.standings), and ``rows()`` keeps the States the cleaned
+    parameters ask for. Two to four queries whatever the number of States.
     """
 
-    q = django_filters.CharFilter(label="Name or ISO code", method="filter_q", max_length=100)
-    status = django_filters.ChoiceFilter(
-        label="Status", choices=Participation.Status.choices, method=_keep, empty_label="Any status"
+    q = forms.CharField(label="Name or ISO code", required=False, max_length=100)
+    status = forms.ChoiceField(
+        label="Status", required=False, choices=[("", "Any status"), *Participation.Status.choices]
     )
-    region = django_filters.ChoiceFilter(
-        label="Region", choices=State.Region.choices, empty_label="Any region"
+    region = forms.ChoiceField(
+        label="Region", required=False, choices=[("", "Any region"), *State.Region.choices]
     )
-    treaty = django_filters.ChoiceFilter(label="Treaty", choices=[], method=_keep, empty_label=None)
-    as_of = DayFilter(label="As of", method=_keep)
-    in_force = django_filters.ChoiceFilter(
-        label="In force", choices=IN_FORCE_CHOICES, method=_keep, empty_label="Either"
+    treaty = forms.ChoiceField(label="Treaty", required=False)
+    as_of = DayField(label="As of", required=False)
+    in_force = forms.ChoiceField(
+        label="In force", required=False, choices=[("", "Either"), *IN_FORCE_CHOICES]
     )
-    deadline_before = DayFilter(label="Open deadline before", method=_keep)
-    working_group = django_filters.ChoiceFilter(
-        label="Coordinated", choices=[], method=_keep, empty_label="Any or none"
-    )
-    sort = django_filters.ChoiceFilter(label="Sort by", choices=SORT_CHOICES, method=_keep, empty_label=None)
+    deadline_before = DayField(label="Open deadline before", required=False)
+    working_group = forms.ChoiceField(label="Coordinated", required=False)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
 
-    class Meta:
-        model = State
-        fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(data if data is not None else QueryDict(), *args, **kwargs)
+    def __init__(self, data=None, **kwargs):
+        super().__init__(data if data is not None else QueryDict(), **kwargs)
         # Treaties and groups are few: one query each serves the choices (and the default treaty).
         self.treaties = list(Treaty.objects.all())
-        self.filters["treaty"].extra["choices"] = [(t.slug, t.short_name) for t in self.treaties]
-        self.filters["working_group"].extra["choices"] = _group_choices()
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(name__icontains=value) | Q(iso2__iexact=value) | Q(iso3__iexact=value))
-
-    @property
-    def cleaned(self):
+        self.fields["treaty"].choices = [(t.slug, t.short_name) for t in self.treaties]
+        self.fields["working_group"].choices = [("", "Any or none"), *_group_choices()]
         self.is_valid()
-        return self.form.cleaned_data
 
     @property
     def chosen_treaty(self):
-        slug = self.cleaned.get("treaty")
+        slug = self.cleaned_data.get("treaty")
         for treaty in self.treaties:
             if treaty.slug == slug:
                 return treaty
@@ -263,69 +155,59 @@ class StateFilter(django_filters.FilterSet):
 
     @property
     def as_of_date(self):
-        return self.cleaned.get("as_of") or timezone.localdate()
+        return self.cleaned_data.get("as_of") or timezone.localdate()
 
     @property
     def sort_key(self):
-        return self.cleaned.get("sort") or "name"
+        return self.cleaned_data.get("sort") or "name"
 
     @property
     def ignored(self):
-        return ignored_messages(self.form)
+        return ignored_messages(self)
 
     def query(self, drop=()):
-        return clean_query(self.form, drop)
+        return clean_query(self, drop)
 
     def rows(self):
-        """Return the matching rows, sorted. Queries: States, participations, obligations,
-        and the coordinator assignments when ``working_group`` is given."""
-        data = self.cleaned
-        as_of = self.as_of_date
-        rows = build_rows(self.chosen_treaty, self.qs, as_of)
+        """The Standings the parameters select, sorted."""
+        data, as_of, treaty = self.cleaned_data, self.as_of_date, self.chosen_treaty
+        states = State.objects.search(data.get("q") or "")
+        if data.get("region"):
+            states = states.filter(region=data["region"])
+        if treaty is None:
+            return []
+        rows = treaty.standings(states, as_of)
         if data.get("status"):
             rows = [row for row in rows if row.status == data["status"]]
         if data.get("in_force"):
-            wanted = data["in_force"] == "yes"
-            rows = [row for row in rows if row.in_force == wanted]
+            rows = [row for row in rows if row.in_force == (data["in_force"] == "yes")]
         if data.get("deadline_before"):
             rows = [row for row in rows if row.open_deadline_before(data["deadline_before"], as_of)]
         if data.get("working_group"):
-            assignments = CoordinatorAssignment.objects.filter(group__slug=data["working_group"])
-            if self.chosen_treaty is not None:
-                assignments = assignments.filter(group__treaty=self.chosen_treaty)
+            assignments = CoordinatorAssignment.objects.filter(
+                group__slug=data["working_group"], group__treaty=treaty
+            )
             if data.get("as_of"):
                 assignments = assignments.serving_on(as_of)
             state_ids = set(assignments.values_list("state_id", flat=True))
             rows = [row for row in rows if row.state.pk in state_ids]
-        return sort_rows(rows, self.sort_key)
+        return sort_standings(rows, self.sort_key)
 
     def chips(self):
         """The active filters as (label, value, link that drops it)."""
         chips = []
-        for name in (
-            "q",
-            "status",
-            "region",
-            "treaty",
-            "as_of",
-            "in_force",
-            "deadline_before",
-            "working_group",
-        ):
-            if name in self.form.errors:
+        for name in CHIPS:
+            raw = self.data.get(name)
+            if name in self.errors or raw in (None, ""):
                 continue
-            raw = self.form.data.get(name)
-            if raw in (None, ""):
-                continue
-            form_field = self.form.fields[name]
-            value = self.form.cleaned_data.get(name)
+            value = self.cleaned_data.get(name)
             if isinstance(value, datetime.date):
                 value = partial_dates.display(value)
-            elif hasattr(form_field, "choices"):
-                value = dict(form_field.choices).get(raw, raw)
+            elif hasattr(self.fields[name], "choices"):
+                value = dict(self.fields[name].choices).get(raw, raw)
             else:
                 value = raw
-            chips.append((form_field.label, value, self.query(drop=(name,))))
+            chips.append((self.fields[name].label, value, self.query(drop=(name,))))
         return chips
 
     def columns(self):
@@ -344,6 +226,13 @@ class StateFilter(django_filters.FilterSet):
                 query["sort"] = target
             columns.append((key, label, query, aria))
         return columns
+
+
+def _group_choices():
+    seen = {}
+    for slug, name in WorkingGroup.objects.values_list("slug", "name"):
+        seen.setdefault(slug, name)
+    return list(seen.items())
 
 
 # --- the change log ---------------------------------------------------------------
@@ -399,49 +288,51 @@ class ChangeFilterForm(forms.Form):
 
 # --- deadlines ---------------------------------------------------------------------
 
-
-def party_obligations(as_of):
-    """Obligations of States that have not withdrawn by ``as_of`` (an ObligationQuerySet).
-
-    An obligation ends with the State's withdrawal, so a withdrawn State's
-    unmet deadline is not listed as overdue.
-    """
-    return Obligation.objects.select_related("participation__state", "participation__treaty").of_parties(
-        as_of
-    )
-
-
 DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("completed", "Completed")]
 
 
-class DeadlineFilterForm(forms.Form):
-    """The filters of /deadlines/ and /deadlines.ics."""
+class DeadlineOptionsForm(forms.Form):
+    """What /deadlines/ and /deadlines.ics show, besides the obligations DeadlineFilter selects."""
 
-    kind = forms.ChoiceField(
-        label="Obligation", required=False, choices=[("", "Both")] + Obligation.Kind.choices
-    )
-    treaty = forms.ChoiceField(label="Treaty", required=False)
-    status = forms.ChoiceField(
-        label="Show",
-        required=False,
-        choices=[("", "All")] + DEADLINE_STATUS_CHOICES,
-    )
+    status = forms.ChoiceField(label="Show", required=False, choices=[("", "All"), *DEADLINE_STATUS_CHOICES])
     applicability = forms.ChoiceField(
         label="Applicability",
         required=False,
         choices=[("", "Recorded as applying"), ("all", "Also where applicability is not recorded")],
     )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["treaty"].choices = [("", "All treaties")] + _treaty_choices()
 
-    def obligations(self):
-        """Return the obligations of States Parties narrowed by the valid filters (a queryset)."""
-        data = self.cleaned_data
-        qs = party_obligations(timezone.localdate())
-        if data.get("kind"):
-            qs = qs.filter(kind=data["kind"])
-        if data.get("treaty"):
-            qs = qs.filter(participation__treaty__slug=data["treaty"])
-        return qs
+class DeadlineFilter(django_filters.FilterSet):
+    """The obligations of /deadlines/ and /deadlines.ics: those of States Parties, by kind and treaty."""
+
+    kind = django_filters.ChoiceFilter(
+        label="Obligation", choices=Obligation.Kind.choices, empty_label="Both"
+    )
+    treaty = django_filters.ChoiceFilter(
+        label="Treaty", field_name="participation__treaty__slug", choices=[], empty_label="All treaties"
+    )
+
+    class Meta:
+        model = Obligation
+        fields = ["kind", "treaty"]
+        form = DeadlineOptionsForm
+
+    def __init__(self, data=None, as_of=None):
+        # An obligation ends with the State's withdrawal: a withdrawn State's unmet
+        # deadline is not listed.
+        queryset = Obligation.objects.of_parties(as_of).with_state()
+        super().__init__(data if data is not None else QueryDict(), queryset=queryset)
+        self.filters["treaty"].extra["choices"] = [(t.slug, t.short_name) for t in Treaty.objects.all()]
+        self.form.is_valid()
+
+    def filter_queryset(self, queryset):
+        # The form also carries the options of DeadlineOptionsForm, which select
+        # what the page shows, not which obligations: only the filters narrow.
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    @property
+    def options(self):
+        return self.form.cleaned_data

@@ -1,63 +1,53 @@
-"""Reading the edit history of every tracked record, field by field.
+"""The edit history of every tracked record, read as one stream of field-level changes.
 
-django-simple-history keeps one historical table per model. This module reads
-them all as one stream of ``Change`` values, newest first, for the public
-change pages, the Atom feed and the admin's audit log, so none of them
-queries a historical table directly.
+django-simple-history keeps one historical table per model. The change pages,
+the Atom feed, the admin's audit log, its conflict messages and restore all
+read those tables through this module, and show values through ``display()``.
 
-Cost: a page is a fixed number of queries whatever the size of the history
-(see docs/performance.md): one for the page itself (the kind and id of its
-rows, merged in the database from every kind's stream), then for each kind
-shown, one for its rows and one for their previous versions, and one per
-related model whose names are displayed; a State's page adds two to find its
-records. Nothing counts the whole table.
+How a page is read, in a fixed number of ORM queries whatever the size of the
+history (the indexes are declared by ``tracker.models.History``):
 
-Each query also reads a bounded number of index entries, whatever the size of
-the history (the indexes are declared by ``tracker.models.History``):
+1. the keys (time, id) of the newest ``limit`` rows of each kind, each an
+   ordered walk of a (history_date, history_id) index, or of a (parent,
+   history_date, history_id) index for one State's records; merged in Python;
+2. for each kind on the page, its rows, with the id of each one's previous
+   version (one probe of the (id, history_date, history_id) index per row),
+   then those previous versions;
+3. the names the page shows: States, and the records foreign keys point to.
 
-* each kind's stream walks (history_date, history_id) backwards from the
-  cursor, LIMIT the page size; a row's previous version is one probe of (id,
-  history_date, history_id);
-* a State's streams are one such ordered, limited walk per record or parent
-  record of that State (UNION ALL), never a sort of all their versions;
-* the records of a State are found by a "loose index scan" (one index probe
-  per record, not one per version), and a record's State and treaty are read
-  from its newest version only.
+The one query that is not the ORM's is ``edit_stamp()``, run on every public
+request: see there why.
 """
 
 import base64
 import datetime
+import heapq
+import itertools
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import OuterRef, Q, Subquery
 from django.utils.text import capfirst
 
 from tracker import models as m
+from tracker import partial_dates
 
-# Record kinds, in a fixed order that also breaks ties between equal timestamps.
-KINDS = {
-    "treaty": m.Treaty,
-    "state": m.State,
-    "participation": m.Participation,
-    "step": m.RatificationStep,
-    "obligation": m.Obligation,
-    "extension": m.Extension,
-    "meeting": m.Meeting,
-    "working-group": m.WorkingGroup,
-    "assignment": m.CoordinatorAssignment,
-    "source": m.Source,
-}
+KINDS = m.TRACKED
 KIND_SLUGS = list(KINDS)
 KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
-KIND_LABELS["step"] = "Ratification step"
 # Kinds whose records belong to one State.
 STATE_KINDS = ("state", "participation", "step", "obligation", "extension", "assignment")
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-# Bookkeeping fields that are not facts.
-IGNORED_FIELDS = {"version", "updated_at"}
+# Bookkeeping, not facts: never shown as a change. (A date's precision is shown
+# with the date itself; see display().)
+BOOKKEEPING = {"version", "updated_at", "extension_pending"}
+
+# Newest first: the order of every stream.
+NEWEST = ("-history_date", "-history_id")
+# Cursors outside these years are not ours (and could overflow date arithmetic).
+CURSOR_YEARS = (1900, 9000)
 
 
 @dataclass
@@ -86,12 +76,11 @@ class Change:
     cursor: str = ""
 
 
-# Model.history builds a new manager on every access: look the historical models up once.
-_HISTORY_MODELS = {kind: model.history.model for kind, model in KINDS.items()}
-
-
 def history_model(kind):
-    return _HISTORY_MODELS[kind]
+    return KINDS[kind].history.model
+
+
+# --- cursors -----------------------------------------------------------------------
 
 
 def encode_cursor(date, kind, history_id):
@@ -107,8 +96,14 @@ def decode_cursor(cursor):
         date = datetime.datetime.fromisoformat(date_text)
         if kind not in KINDS or date.tzinfo is None:
             raise ValueError
-        return date, kind, int(history_id)
-    except (ValueError, TypeError, UnicodeError) as error:
+        date = date.astimezone(datetime.UTC)
+        if not CURSOR_YEARS[0] <= date.year <= CURSOR_YEARS[1]:
+            raise ValueError
+        number = int(history_id)
+        if not 0 < number < 2**63:
+            raise ValueError
+        return date, kind, number
+    except (ValueError, TypeError, UnicodeError, OverflowError) as error:
         raise ValueError("This link to older changes is not valid.") from error
 
 
@@ -116,7 +111,7 @@ def _kind_order(kind):
     return KIND_SLUGS.index(kind)
 
 
-def _before_q(kind, cursor):
+def _after_cursor(kind, cursor):
     """Rows of ``kind`` that come after ``cursor`` in newest-first order."""
     date, cursor_kind, history_id = cursor
     order, cursor_order = _kind_order(kind), _kind_order(cursor_kind)
@@ -124,76 +119,12 @@ def _before_q(kind, cursor):
         return Q(history_date__lt=date)
     if order < cursor_order:
         return Q(history_date__lte=date)
-    # "Before (date, id)", written with a plain bound on the date so that the
-    # index walk starts at the cursor instead of filtering everything newer.
+    # "Before (date, id)", with a plain bound on the date so that the index walk
+    # starts at the cursor instead of filtering everything newer.
     return Q(history_date__lte=date) & (Q(history_date__lt=date) | Q(history_id__lt=history_id))
 
 
-def _previous_q():
-    """The versions of the outer row's record that come before it (same form as _before_q)."""
-    return Q(id=OuterRef("id"), history_date__lte=OuterRef("history_date")) & (
-        Q(history_date__lt=OuterRef("history_date")) | Q(history_id__lt=OuterRef("history_id"))
-    )
-
-
-# Newest first: the order of every stream, served by the indexes of tracker.models.History.
-NEWEST = ("-history_date", "-history_id")
-# A State's streams are a UNION ALL of this many ordered index walks at most;
-# beyond that (a pathological State), one plain query that sorts their versions.
-MAX_UNION_PARTS = 100
-# A query is compiled once and repeated for every part of a union with the
-# values swapped in; until then these stand for them (no id is negative).
-_MARKER = -7_919_191_919
-
-
-def _state_scope(state_id):
-    """Return {kind: (fields, [values, ...])} selecting one State's records, deleted ones included.
-
-    The rows of a kind are those whose ``fields`` equal one of the tuples of
-    values; each tuple is one contiguous range of an index.
-    """
-    participation_ids = [i for _, i in _record_ids("participation", "state_id", [state_id])]
-    obligations = _record_ids("obligation", "participation_id", participation_ids)
-    return {
-        "state": (("id",), [(state_id,)]),
-        "participation": (("state_id", "id"), [(state_id, i) for i in participation_ids]),
-        "step": (("participation_id",), [(i,) for i in participation_ids]),
-        "obligation": (("participation_id", "id"), obligations),
-        "extension": (("obligation_id",), sorted({(i,) for _, i in obligations})),
-        "assignment": (("state_id",), [(state_id,)]),
-    }
-
-
-def _record_ids(kind, column, values):
-    """Return the distinct (column value, record id) pairs in ``kind``'s history, in one query.
-
-    A "loose index scan" of the (column, id, ...) index: it jumps from one
-    record to the next, so it reads one entry per record whatever the number
-    of their versions (SELECT DISTINCT would read them all).
-    """
-    if not values:
-        return []
-    qn = connection.ops.quote_name
-    table, column = qn(history_model(kind)._meta.db_table), qn(column)
-    first = f"SELECT CAST(%s AS bigint), (SELECT id FROM {table} WHERE {column} = %s ORDER BY id LIMIT 1)"
-    sql = (
-        "WITH RECURSIVE found(parent, id) AS ("
-        + " UNION ALL ".join([first] * len(values))
-        + " UNION ALL SELECT parent, (SELECT t.id FROM "
-        + f"{table} t WHERE t.{column} = found.parent AND t.id > found.id ORDER BY t.id LIMIT 1)"
-        + " FROM found WHERE found.id IS NOT NULL"
-        + ") SELECT parent, id FROM found WHERE id IS NOT NULL ORDER BY parent, id"
-    )
-    params = [p for value in values for p in (value, value)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _resolve_state(state):
-    if state is None or isinstance(state, m.State):
-        return state
-    return m.State.objects.filter(iso2=str(state).upper()).first()
+# --- reading a page ------------------------------------------------------------------
 
 
 def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=50, user=None):
@@ -202,28 +133,26 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
     ``state`` is a State or ISO code; ``kinds`` an iterable of KINDS slugs;
     ``start`` and ``end`` dates (inclusive, UTC days); ``before`` the cursor of
     the last change of the previous page; ``user`` an editor (User or id).
-    Raises ValueError for an invalid cursor or unknown kind.
+    Raises ValueError for an invalid cursor.
     """
     kinds = list(KINDS) if not kinds else [k for k in KINDS if k in set(kinds)]
-    if before:
-        cursor = decode_cursor(before)
-    else:
-        cursor = None
-    scope = None
+    cursor = decode_cursor(before) if before else None
+    scope = {}
     if state is not None:
-        state_obj = _resolve_state(state)
-        if state_obj is None:
+        state = (
+            state if isinstance(state, m.State) else m.State.objects.filter(iso2=str(state).upper()).first()
+        )
+        if state is None:
             return []
-        scope = _state_scope(state_obj.pk)
+        scope = _state_scope(state.pk)
         kinds = [k for k in kinds if k in STATE_KINDS]
     user_id = getattr(user, "pk", user)
 
-    # First the page: the (kind, history_id) of its rows, from one query that
-    # merges an ordered, limited walk of each kind's index (of each of the
-    # State's records, for a State). Then those rows only, one query per kind.
-    parts = []
+    streams = []
     for kind in kinds:
         qs = history_model(kind).objects.all()
+        if kind in scope:
+            qs = qs.filter(scope[kind])
         if start:
             qs = qs.filter(history_date__gte=_day_start(start))
         if end:
@@ -231,100 +160,81 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
         if user_id is not None:
             qs = qs.filter(history_user_id=user_id)
         if cursor is not None:
-            qs = qs.filter(_before_q(kind, cursor))
-        fields, values = scope[kind] if scope is not None else ((), [()])
-        parts += _walks(qs, _kind_order(kind), fields, values, limit)
-    keys = _merge(parts, limit)
+            qs = qs.filter(_after_cursor(kind, cursor))
+        order = _kind_order(kind)
+        keys = qs.order_by(*NEWEST).values_list("history_date", "history_id")[:limit]
+        streams.append([((date, -order, history_id), kind) for date, history_id in keys])
+    page = list(itertools.islice(heapq.merge(*streams, reverse=True), limit))
 
     wanted = {}
-    for order, history_id in keys:
-        wanted.setdefault(KIND_SLUGS[order], []).append(history_id)
+    for (_, _, history_id), kind in page:
+        wanted.setdefault(kind, []).append(history_id)
     rows = {}
     for kind, ids in wanted.items():
         model = history_model(kind)
-        previous = model.objects.filter(_previous_q()).order_by(*NEWEST)
+        previous = model.objects.filter(
+            Q(id=OuterRef("id"), history_date__lte=OuterRef("history_date"))
+            & (Q(history_date__lt=OuterRef("history_date")) | Q(history_id__lt=OuterRef("history_id")))
+        ).order_by(*NEWEST)
         found = (
             model.objects.filter(history_id__in=ids)
             .order_by()
             .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
         )
         rows.update(((kind, row.history_id), row) for row in found)
-    page = [(KIND_SLUGS[order], rows[(KIND_SLUGS[order], history_id)]) for order, history_id in keys]
-    return _build_changes(page)
+    return _build_changes([(kind, rows[(kind, key[2])]) for key, kind in page])
 
 
-def _walks(qs, order, fields, values, limit):
-    """Return the (sql, params) of the ``limit`` newest keys of ``qs`` for each tuple of ``values``.
+def _state_scope(state_id):
+    """Return {kind: Q} selecting the history rows of one State's records, deleted ones included.
 
-    Each walk reads (history_date, history_id, the kind's order) newest first
-    from one contiguous range of an index.
+    Two queries find the State's participations and obligations as they were
+    ever recorded (each reads one index range of that State's versions).
     """
-    if not values:
-        return []
-    keys = qs.annotate(kind_order=Value(order, output_field=IntegerField()))
-    keys = keys.order_by(*NEWEST).values_list("history_date", "history_id", "kind_order")
-    if len(values) > MAX_UNION_PARTS:
-        either = Q()
-        for value in values:
-            either |= Q(**dict(zip(fields, value, strict=True)))
-        return [keys.filter(either)[:limit].query.sql_with_params()]
-    return _copies(keys.filter(**_markers(fields))[:limit], fields, values)
-
-
-def _merge(parts, limit):
-    """Return the page's (kind order, history_id), newest first, from the walks ``parts`` (one query)."""
-    if not parts:
-        return []
-    qn = connection.ops.quote_name
-    union = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS walk{n}" for n, (sql, _) in enumerate(parts))
-    # Equal times are ordered by kind, then newest history row first (see encode_cursor).
-    order = f"{qn('history_date')} DESC, {qn('kind_order')}, {qn('history_id')} DESC"
-    columns = f"{qn('kind_order')}, {qn('history_id')}"
-    sql = f"SELECT {columns} FROM ({union}) AS walks ORDER BY {order} LIMIT {int(limit)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [p for _, params in parts for p in params])
-        return cursor.fetchall()
-
-
-def _markers(fields):
-    return {name: _MARKER - n for n, name in enumerate(fields)}
-
-
-def _copies(part, fields, values):
-    """Return [(sql, params)] of ``part`` for each tuple of ``values``.
-
-    ``part`` is a queryset filtered on ``_markers(fields)``: it is compiled
-    once, and each copy gets its own values in the markers' places.
-    """
-    sql, params = part.query.sql_with_params()
-    slots = [params.index(marker) for marker in _markers(fields).values()]
-    copies = []
-    for value in values:
-        copy = list(params)
-        for slot, item in zip(slots, value, strict=True):
-            copy[slot] = item
-        copies.append((sql, copy))
-    return copies
+    participation_ids = set(
+        history_model("participation").objects.filter(state_id=state_id).values_list("id", flat=True)
+    )
+    obligation_ids = set(
+        history_model("obligation")
+        .objects.filter(participation_id__in=participation_ids)
+        .values_list("id", flat=True)
+    )
+    return {
+        "state": Q(id=state_id),
+        "participation": Q(state_id=state_id),
+        "step": Q(participation_id__in=participation_ids),
+        "obligation": Q(participation_id__in=participation_ids),
+        "extension": Q(obligation_id__in=obligation_ids),
+        "assignment": Q(state_id=state_id),
+    }
 
 
 def _day_start(day):
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
 
 
-def data_version():
-    """Return (time of the newest history row or None, a text that changes with every new history row).
+def edit_stamp():
+    """Return (a text that changes with every new history row, the time of the newest row or None).
 
-    One query: the newest history id and date of each kind, each read from
-    the end of an index. Every save and delete through the ORM adds a history
-    row, so the text changes with every edit; writes that bypass history
-    (QuerySet.update(), bulk_create(), loaddata) do not change it.
+    The public page cache asks this on every request (tracker/caching.py), so it
+    is one query: the newest history id and date of every kind, each read from
+    the end of an index. It is written in SQL because one ORM query cannot
+    select several other tables' maxima without a table to select from. Every
+    save and delete through the ORM adds a history row; QuerySet.update(),
+    bulk_create() and loaddata do not.
     """
+    qn = connection.ops.quote_name
+    columns = []
+    for kind in KINDS:
+        table = qn(history_model(kind)._meta.db_table)
+        # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
+        columns += [f"(SELECT MAX(history_id) FROM {table})", f"(SELECT MAX(history_date) FROM {table})"]
     with connection.cursor() as cursor:
-        cursor.execute(_data_version_sql())
+        cursor.execute("SELECT " + ", ".join(columns))
         row = cursor.fetchone()
     newest = _newest_date(row[1::2])
     token = "-".join(str(i or 0) for i in row[0::2])
-    return newest, f"{token}-{newest.isoformat() if newest else ''}"
+    return f"{token}-{newest.isoformat() if newest else ''}", newest
 
 
 def _newest_date(values):
@@ -339,27 +249,119 @@ def _newest_date(values):
     return newest
 
 
-def _data_version_sql():
-    qn = connection.ops.quote_name
-    columns = []
-    for kind in KINDS:
-        table = qn(history_model(kind)._meta.db_table)
-        # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
-        columns.append(f"(SELECT MAX(history_id) FROM {table})")
-        columns.append(f"(SELECT MAX(history_date) FROM {table})")
-    return "SELECT " + ", ".join(columns)
-
-
 def latest_change_at():
     """Return the time of the newest history row of any kind, or None (one query)."""
-    return data_version()[0]
+    return edit_stamp()[1]
 
 
-# --- turning rows into Change values --------------------------------------------
+# --- values as readers see them --------------------------------------------------------
 
 
-def _tracked_fields(model):
-    return [f for f in model._meta.concrete_fields if f.name not in IGNORED_FIELDS and not f.primary_key]
+def tracked_fields(model):
+    """The fields of ``model`` whose changes are shown: every stored fact, computed ones included."""
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in BOOKKEEPING and f.name not in precision_fields(model)
+    ]
+
+
+def precision_fields(model):
+    """The names of ``model``'s date-precision fields (shown with their dates, never alone)."""
+    return set(getattr(model, "PARTIAL_DATES", {}).values())
+
+
+def display(field, value, row=None, names=None):
+    """Return a stored value as readers see it, in words; "" when empty.
+
+    Used by every page that shows stored values: the change pages and feed, the
+    audit log, the admin's conflict messages and restore. Choices show their
+    labels, links the linked record's name (from ``names``, a Names, or one
+    query), dates as on the rest of the site and at the precision stored beside
+    them in ``row`` (a record or historical row), yes/no for flags.
+    """
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return (names or Names()).label(field.related_model, value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%d %B %Y, %H:%M UTC").lstrip("0")
+    if isinstance(value, datetime.date):
+        precision = getattr(field.model, "PARTIAL_DATES", {}).get(field.name)
+        return partial_dates.display(
+            value, getattr(row, precision) if precision and row else partial_dates.DAY
+        )
+    return str(value)
+
+
+class Names:
+    """Names of the records that foreign keys point to, read in one query per model."""
+
+    def __init__(self, rows=()):
+        self.labels = {}
+        wanted = {}
+        for row in rows:
+            for f in tracked_fields(row.instance_type):
+                value = getattr(row, f.attname) if f.is_relation else None
+                if value is not None:
+                    wanted.setdefault(f.related_model, set()).add(value)
+        for model, ids in wanted.items():
+            self._load(model, ids)
+
+    def _load(self, model, ids):
+        queryset = model._default_manager.filter(pk__in=ids)
+        if model is m.Participation:
+            queryset = queryset.select_related("state", "treaty")
+        elif model is m.Obligation:
+            queryset = queryset.select_related("participation__state")
+        for obj in queryset:
+            self.labels[(model, obj.pk)] = _short_label(obj)
+
+    def label(self, model, pk):
+        if (model, pk) not in self.labels:
+            self._load(model, [pk])
+        return self.labels.get((model, pk), f"{model._meta.verbose_name} #{pk} (deleted)")
+
+
+def _short_label(obj):
+    if isinstance(obj, m.Participation):
+        return f"{obj.state.name} – {obj.treaty.short_name}"
+    if isinstance(obj, m.Obligation):
+        return f"{obj.participation.state.name}: {obj.get_kind_display()}"
+    return str(obj)
+
+
+def field_changes(older, newer, names=None):
+    """Return [FieldChange] between two historical rows of one record (``older`` may be None).
+
+    simple-history's own diff, with the computed fields included; in the
+    model's field order; a precision change shown as a change of its date.
+    """
+    model = newer.instance_type
+    shown = tracked_fields(model)
+    if older is None:
+        changed = {f.name for f in shown}
+    else:
+        precisions = getattr(model, "PARTIAL_DATES", {})
+        delta = newer.diff_against(older, included_fields=[f.name for f in model._meta.concrete_fields])
+        changed = set(delta.changed_fields)
+        changed |= {date for date, precision in precisions.items() if precision in changed}
+    result = []
+    for f in shown:
+        if f.name not in changed:
+            continue
+        old = display(f, getattr(older, f.attname), older, names) if older is not None else ""
+        new = display(f, getattr(newer, f.attname), newer, names)
+        if old or new:
+            result.append(FieldChange(f.name, capfirst(str(f.verbose_name)), old, new))
+    return result
+
+
+# --- turning rows into Change values ------------------------------------------------------
 
 
 def _build_changes(page):
@@ -368,30 +370,35 @@ def _build_changes(page):
     by_kind = {}
     for kind, row in page:
         by_kind.setdefault(kind, []).append(row)
-
     previous_rows = {}
     for kind, rows in by_kind.items():
         ids = [r.previous_id for r in rows if r.previous_id]
         if ids:
-            previous_rows.update(
-                {(kind, p.history_id): p for p in history_model(kind).objects.filter(history_id__in=ids)}
-            )
+            for p in history_model(kind).objects.filter(history_id__in=ids):
+                previous_rows[(kind, p.history_id)] = p
 
     states = _StateNames(page)
-    labels = _RelatedLabels(page, previous_rows)
+    names = Names([row for _, row in page] + list(previous_rows.values()))
     users = _usernames(row.history_user_id for _, row in page)
 
     result = []
     for kind, row in page:
         previous = previous_rows.get((kind, row.previous_id))
         action = ACTIONS.get(row.history_type, "changed")
+        if action == "created":
+            fields = field_changes(None, row, names)
+        elif action == "deleted":
+            fields = [FieldChange(c.name, c.label, c.new, "") for c in field_changes(None, row, names)]
+        else:
+            # Without the earlier version (a trimmed history), every value is shown as new.
+            fields = field_changes(previous, row, names)
         state_id = states.state_id(kind, row)
         result.append(
             Change(
                 kind=kind,
                 kind_label=KIND_LABELS[kind],
                 object_id=row.id,
-                object_repr=_object_repr(kind, row, states, labels),
+                object_repr=_object_repr(kind, row, states.name(state_id) or "", names),
                 history_id=row.history_id,
                 date=row.history_date,
                 action=action,
@@ -400,7 +407,7 @@ def _build_changes(page):
                 username=users.get(row.history_user_id, ""),
                 state_iso2=states.iso2(state_id),
                 state_name=states.name(state_id),
-                fields=_field_changes(kind, row, previous, action, labels),
+                fields=fields,
                 cursor=encode_cursor(row.history_date, kind, row.history_id),
             )
         )
@@ -415,13 +422,27 @@ def _usernames(user_ids):
     return dict(User.objects.filter(pk__in=ids).values_list("pk", User.USERNAME_FIELD))
 
 
+def _newest_values(kind, ids, *fields):
+    """{id: (field values)} of records ``ids`` of ``kind``: from the record, or its last version if deleted."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    found = {row[0]: row[1:] for row in KINDS[kind].objects.filter(pk__in=ids).values_list("pk", *fields)}
+    missing = ids - set(found)
+    if missing:
+        versions = history_model(kind).objects.filter(id__in=missing).order_by("id", *NEWEST)
+        for record_id, group in itertools.groupby(versions.values_list("id", *fields), key=lambda r: r[0]):
+            found[record_id] = next(group)[1:]
+    return found
+
+
 class _StateNames:
     """Maps the rows of a page to their State, in a fixed number of queries."""
 
     def __init__(self, page):
         participation_ids, obligation_ids, state_ids = set(), set(), set()
         for kind, row in page:
-            if kind in ("state",):
+            if kind == "state":
                 state_ids.add(row.id)
             elif kind in ("participation", "assignment"):
                 state_ids.add(row.state_id)
@@ -430,26 +451,14 @@ class _StateNames:
             elif kind == "extension":
                 obligation_ids.add(row.obligation_id)
         self.obligation_participation = {
-            i: pid for i, (pid,) in _newest_versions("obligation", obligation_ids, "participation_id").items()
+            i: pid for i, (pid,) in _newest_values("obligation", obligation_ids, "participation_id").items()
         }
         participation_ids |= set(self.obligation_participation.values())
-        self.participation_state = {}
-        self.participation_treaty = {}
-        for pid, (sid, tid) in _newest_versions(
-            "participation", participation_ids, "state_id", "treaty_id"
-        ).items():
-            self.participation_state[pid] = sid
-            self.participation_treaty[pid] = tid
+        self.participation_state = {
+            i: sid for i, (sid,) in _newest_values("participation", participation_ids, "state_id").items()
+        }
         state_ids |= set(self.participation_state.values())
-        self.states = {}
-        if state_ids:
-            self.states = {
-                s["id"]: s for s in m.State.objects.filter(pk__in=state_ids).values("id", "iso2", "name")
-            }
-            missing = state_ids - set(self.states)
-            # Deleted States: take their last known name from history.
-            for sid, (iso2, name) in _newest_versions("state", missing, "iso2", "name").items():
-                self.states[sid] = {"id": sid, "iso2": iso2, "name": name}
+        self.states = dict(_newest_values("state", state_ids, "iso2", "name"))
 
     def state_id(self, kind, row):
         if kind == "state":
@@ -464,131 +473,29 @@ class _StateNames:
 
     def iso2(self, state_id):
         state = self.states.get(state_id)
-        return state["iso2"].lower() if state else None
+        return state[0].lower() if state else None
 
     def name(self, state_id):
         state = self.states.get(state_id)
-        return state["name"] if state else None
+        return state[1] if state else None
 
 
-def _newest_versions(kind, ids, *fields):
-    """Return {id: (field values)} from the newest history row of each record in ``ids``.
-
-    One query per hundred records (so one for a page of changes); one probe of
-    the (id, history_date, history_id) index per record, however many
-    versions it has.
-    """
-    ids = sorted(i for i in ids if i is not None)
-    model = history_model(kind)
-    part = model.objects.filter(**_markers(["id"])).order_by(*NEWEST).values_list("id", *fields)[:1]
-    found = {}
-    for start in range(0, len(ids), MAX_UNION_PARTS):
-        copies = _copies(part, ["id"], [(i,) for i in ids[start : start + MAX_UNION_PARTS]])
-        # Each copy in a sub-select, where SQLite accepts its ORDER BY and LIMIT
-        # (Django refuses them in the parts of a union on SQLite).
-        sql = " UNION ALL ".join(f"SELECT * FROM ({sql}) AS newest{n}" for n, (sql, _) in enumerate(copies))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [p for _, params in copies for p in params])
-            found.update((row[0], tuple(row[1:])) for row in cursor.fetchall())
-    return found
-
-
-class _RelatedLabels:
-    """Names of the records that foreign keys on the page point to, fetched in bulk."""
-
-    def __init__(self, page, previous_rows):
-        wanted = {}
-        rows = [(kind, row) for kind, row in page] + [(kind, row) for (kind, _), row in previous_rows.items()]
-        for kind, row in rows:
-            for f in _tracked_fields(KINDS[kind]):
-                if f.is_relation:
-                    value = getattr(row, f.attname)
-                    if value is not None:
-                        wanted.setdefault(f.related_model, set()).add(value)
-        self.labels = {}
-        for model, ids in wanted.items():
-            if model is m.Participation:
-                objects = model.objects.select_related("state", "treaty").filter(pk__in=ids)
-            elif model is m.Obligation:
-                objects = model.objects.select_related("participation__state").filter(pk__in=ids)
-            else:
-                objects = model._default_manager.filter(pk__in=ids)
-            for obj in objects:
-                self.labels[(model, obj.pk)] = _short_label(obj)
-
-    def label(self, model, pk):
-        if pk is None:
-            return ""
-        return self.labels.get((model, pk), f"{model._meta.verbose_name} #{pk} (deleted)")
-
-
-def _short_label(obj):
-    if isinstance(obj, m.Participation):
-        return f"{obj.state.name} – {obj.treaty.short_name}"
-    if isinstance(obj, m.Obligation):
-        return f"{obj.participation.state.name}: {obj.get_kind_display()}"
-    return str(obj)
-
-
-def _display(f, value, labels):
-    if value is None or value == "":
-        return ""
-    if f.is_relation:
-        return labels.label(f.related_model, value)
-    if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _field_changes(kind, row, previous, action, labels):
-    changes = []
-    for f in _tracked_fields(KINDS[kind]):
-        new = getattr(row, f.attname)
-        old = getattr(previous, f.attname) if previous is not None else None
-        if action == "deleted":
-            old, new = new, None
-        elif action == "changed" and previous is not None and old == new:
-            continue
-        elif action == "changed" and previous is None:
-            # The earlier version is not in the history (e.g. trimmed): show the value.
-            old = None
-        if old in (None, "") and new in (None, ""):
-            continue
-        changes.append(
-            FieldChange(
-                name=f.name,
-                label=capfirst(str(f.verbose_name)),
-                old=_display(f, old, labels),
-                new=_display(f, new, labels),
-            )
-        )
-    return changes
-
-
-def _object_repr(kind, row, states, labels):
-    state = states.name(states.state_id(kind, row)) or ""
+def _object_repr(kind, row, state, names):
     model = KINDS[kind]
     if kind == "state":
         return row.name
     if kind == "participation":
-        return f"{state} – {labels.label(m.Treaty, row.treaty_id)}"
-    if kind == "step":
-        kind_label = dict(model._meta.get_field("kind").flatchoices).get(row.kind, row.kind)
-        return f"{state}: {kind_label}"
-    if kind == "obligation":
+        return f"{state} – {names.label(m.Treaty, row.treaty_id)}"
+    if kind in ("step", "obligation"):
         return f"{state}: {dict(model._meta.get_field('kind').flatchoices).get(row.kind, row.kind)}"
     if kind == "extension":
         return f"{state}: extension request"
     if kind == "assignment":
-        return f"{state}: {labels.label(m.WorkingGroup, row.group_id)}"
+        return f"{state}: {names.label(m.WorkingGroup, row.group_id)}"
     if kind == "treaty":
         return row.short_name
     if kind == "meeting":
         return row.short_name or row.name
     if kind == "source":
         return row.title
-    return row.name
+    return str(row.instance)

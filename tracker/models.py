@@ -5,20 +5,69 @@ deadlines) are computed by ``tracker.rules`` in ``save()`` and are read-only
 everywhere else. Every model keeps its full history with django-simple-history.
 """
 
+import contextlib
+import contextvars
+import dataclasses
 import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
+from simple_history.utils import get_change_reason_from_object
 
 from tracker import partial_dates, rules
 
 
 def today():
     return timezone.localdate()
+
+
+# --- why a record changed --------------------------------------------------------
+#
+# Every history row carries a reason. A record saved on its own carries the one set
+# on it (``obj._change_reason``); every other row written while an edit is under
+# way (rows the rules recompute, rows deleted along with a parent) takes the
+# edit's reason: the one the admin puts on the request (``request.tracker_reason``)
+# or, outside a request, the one given by ``change_reason()``.
+
+_reason = contextvars.ContextVar("tracker_change_reason", default=None)
+
+
+@contextlib.contextmanager
+def change_reason(reason):
+    """Give ``reason`` to every history row written inside the block that has no reason of its own."""
+    token = _reason.set(reason)
+    try:
+        yield
+    finally:
+        _reason.reset(token)
+
+
+def current_reason():
+    """The reason of the edit under way: the request's (set by the admin), else change_reason()'s."""
+    request = getattr(HistoricalRecords.context, "request", None)
+    return getattr(request, "tracker_reason", None) or _reason.get()
+
+
+def recomputed_reason(cause):
+    """The reason of a row the rules rewrote because ``cause`` (a record) was saved or deleted."""
+    reason = get_change_reason_from_object(cause) or current_reason()
+    text = f"Recomputed by the treaty's rules after a change to the {cause._meta.verbose_name} “{cause}”"
+    return f"{text}: {reason}" if reason else text
+
+
+class RecordQuerySet(models.QuerySet):
+    def locked(self):
+        """These rows, locked for update until the end of the transaction, in primary-key order.
+
+        Ordered by the key alone and locking this table's rows only (Meta.ordering
+        may join State or Treaty), so that writers lock rows in one order and lock
+        nothing they do not write. (SQLite serialises writers instead.)
+        """
+        return self.select_for_update(of=("self",)).order_by("pk")
 
 
 def precision_field(verbose_name="precision"):
@@ -29,12 +78,6 @@ def precision_field(verbose_name="precision"):
         default=partial_dates.DAY,
         help_text="How exactly the date is known. A month-only date is stored as the 1st of that month.",
     )
-
-
-def _clean_partial(instance, field, precision_field_name):
-    value = getattr(instance, field)
-    if value is not None:
-        setattr(instance, field, partial_dates.normalise(value, getattr(instance, precision_field_name)))
 
 
 class History(HistoricalRecords):
@@ -57,6 +100,18 @@ class History(HistoricalRecords):
         extra = super().get_extra_fields(model, fields)
         extra["history_date"] = models.DateTimeField()  # indexed below, with history_id
         return extra
+
+    def copy_fields(self, model):
+        # simple-history's diff_against() reads values with model_to_dict(), which
+        # skips non-editable fields: the historical copies of the computed dates
+        # are made editable so that every diff includes them.
+        fields = super().copy_fields(model)
+        for copied in fields.values():
+            copied.editable = True
+        return fields
+
+    def get_change_reason_for_object(self, instance, history_type, using):
+        return get_change_reason_from_object(instance) or current_reason()
 
     def get_meta_options(self, model):
         meta = super().get_meta_options(model)
@@ -82,12 +137,35 @@ class Record(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = RecordQuerySet.as_manager()
+
+    #: Dates known only to a month, a year or a part of one: {date field: its precision field}.
+    PARTIAL_DATES = {}
+
     class Meta:
         abstract = True
 
+    def clean(self):
+        # A date of month precision is stored as the 1st of the month, and so on.
+        for date_field, precision_field in self.PARTIAL_DATES.items():
+            value = getattr(self, date_field)
+            if value is not None:
+                setattr(self, date_field, partial_dates.normalise(value, getattr(self, precision_field)))
+
+    def lock_parents(self):
+        """Lock the rows this record's save also writes or recomputes, before the record's own.
+
+        The lock order of every write path: treaty, participation, obligation,
+        extension. A form locks the record's parents with this, then the record.
+        """
+
     def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
-            self.version = (self.version or 0) + 1
+            # One more than the stored version, whatever this object was loaded at:
+            # versions in the history only ever increase. (Whether the object was
+            # loaded at the stored version is for the editor's form to check.)
+            stored = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
+            self.version = (stored if stored is not None else self.version or 0) + 1
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
@@ -96,6 +174,8 @@ class Record(models.Model):
 
 class Source(Record):
     """A document a fact comes from."""
+
+    PARTIAL_DATES = {"date": "date_precision"}
 
     title = models.CharField(max_length=400)
     publisher = models.CharField(max_length=200, blank=True, help_text="Example: 'UN Treaty Collection'.")
@@ -114,9 +194,6 @@ class Source(Record):
 
     def __str__(self):
         return self.title
-
-    def clean(self):
-        _clean_partial(self, "date", "date_precision")
 
     @property
     def date_display(self):
@@ -218,6 +295,77 @@ class Treaty(Record):
     def get_absolute_url(self):
         return reverse("state-list") + f"?treaty={self.slug}"
 
+    def standings(self, states, as_of, obligations=True):
+        """Return a Standing of every State of ``states`` under this treaty on ``as_of``, in their order.
+
+        Two queries: the treaty's participations and, with ``obligations``, their
+        obligations (deadlines are given for parties on ``as_of`` only). A State
+        without a participation row is a non-signatory.
+        """
+        participations = self.participations.all()
+        if obligations:
+            # A plain list per participation: much cheaper to read for 200 rows than
+            # participation.obligations.all(), which builds a queryset per row.
+            participations = participations.prefetch_related(
+                Prefetch("obligations", to_attr="prefetched_obligations")
+            )
+        by_state = {}
+        for participation in participations:
+            participation.treaty = self
+            by_state[participation.state_id] = participation
+        result = []
+        for state in states:
+            participation = by_state.get(state.pk) or Participation(state=state, treaty=self)
+            participation.state = state
+            status = participation.status(as_of)
+            kinds = {}
+            if obligations and participation.pk and status == rules.PARTY:
+                kinds = {o.kind: o for o in participation.prefetched_obligations}
+            result.append(Standing(state, participation, status, participation.in_force(as_of), kinds))
+        return result
+
+    def membership(self, participations, until):
+        """The count of States Parties over time, up to ``until``.
+
+        Returns (series, by_year): ``series`` is [(day, parties)] at every deposit
+        and withdrawal; ``by_year`` is [(31 December or ``until``, parties, in
+        force)] for every year from the treaty's adoption (or first deposit).
+        """
+        events = sorted(
+            {
+                d
+                for p in participations
+                for d in (p.deposit_date, p.withdrawal_effective_date)
+                if d and d <= until
+            }
+        )
+        known = [d for d in (self.adopted_on, self.opened_for_signature_on, *events[:1]) if d]
+        first_year = min(known, default=until).year
+        year_ends = [min(datetime.date(year, 12, 31), until) for year in range(first_year, until.year + 1)]
+
+        def is_party(p, day):
+            return p.status(day) == rules.PARTY
+
+        def party_dates(p):
+            return (p.signature_date, p.deposit_date, p.withdrawal_effective_date)
+
+        def in_force(p, day):
+            return p.in_force(day)
+
+        def force_dates(p):
+            return (p.entry_into_force_date, p.withdrawal_effective_date)
+
+        series = _counts(participations, events, is_party, party_dates)
+        by_year = [
+            (day, parties, forced)
+            for (day, parties), (_, forced) in zip(
+                _counts(participations, year_ends, is_party, party_dates),
+                _counts(participations, year_ends, in_force, force_dates),
+                strict=True,
+            )
+        ]
+        return series, by_year
+
     def article_for(self, kind):
         """Return the article that sets an obligation of ``kind``, e.g. 'Art. 3', or ''."""
         return {"stockpile": self.stockpile_article, "clearance": self.clearance_article}.get(kind, "")
@@ -256,33 +404,53 @@ class Treaty(Record):
                 {"opened_for_signature_on": "The treaty cannot open for signature before it was adopted."}
             )
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # The rules may have changed: recompute every date that follows from them.
-        self.refresh_dates(force=True)
+    def compute_dates(self, deposits=None):
+        """Return (threshold date, entry into force) from ``deposits`` (default: the stored ones).
 
-    def refresh_dates(self, force=False):
-        """Recompute the threshold, the general entry into force and, if needed, every
-        participation's dates. Returns the number of participations updated.
-
-        Note: this reads every deposit date of the treaty (one query), and on a
-        change rewrites the computed dates of its participations.
+        Note: without ``deposits`` this reads the treaty's deposit dates (one query).
         """
-        deposits = self.participations.exclude(deposit_date=None).values_list("deposit_date", flat=True)
+        if deposits is None:
+            deposits = self.deposit_dates() if self.pk else []
         threshold = rules.threshold_date(deposits, self.rules)
-        eif = rules.general_entry_into_force(threshold, self.rules)
-        changed = (threshold, eif) != (self.threshold_date, self.entry_into_force_date)
-        if changed:
-            self.threshold_date, self.entry_into_force_date = threshold, eif
-            type(self).objects.filter(pk=self.pk).update(threshold_date=threshold, entry_into_force_date=eif)
-        if not (changed or force):
-            return 0
-        updated = 0
-        for participation in self.participations.select_related("treaty", "state"):
-            participation.treaty = self
-            if participation.refresh_computed_dates():
-                updated += 1
-        return updated
+        return threshold, rules.general_entry_into_force(threshold, self.rules)
+
+    def deposit_dates(self, replacing=None):
+        """Every stored deposit date of the treaty, with ``replacing``'s (a participation) as it is now."""
+        stored = self.participations.exclude(deposit_date=None)
+        if replacing is not None and replacing.pk is not None:
+            stored = stored.exclude(pk=replacing.pk)
+        dates = list(stored.values_list("deposit_date", flat=True))
+        if replacing is not None and replacing.deposit_date is not None:
+            dates.append(replacing.deposit_date)
+        return dates
+
+    def save(self, *args, changed_by=None, **kwargs):
+        """Save the treaty with its computed dates, then every date that follows from its rules.
+
+        ``changed_by`` is the participation whose save changed the deposits: it has
+        computed its own dates already, so only the others are recomputed.
+        """
+        self.threshold_date, self.entry_into_force_date = self.compute_dates()
+        with transaction.atomic(using=self._state.db):
+            super().save(*args, **kwargs)
+            obligations = Obligation.objects.locked().prefetch_related("extensions")
+            participations = (
+                self.participations.exclude(pk=getattr(changed_by, "pk", None))
+                .locked()
+                .prefetch_related(Prefetch("obligations", queryset=obligations, to_attr="locked_obligations"))
+            )
+            for participation in participations:
+                participation.treaty = self
+                participation.recompute(changed_by or self, participation.locked_obligations)
+
+
+class StateQuerySet(RecordQuerySet):
+    def search(self, text):
+        """States whose name contains ``text``, or whose ISO code is ``text``."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(Q(name__icontains=text) | Q(iso2__iexact=text) | Q(iso3__iexact=text))
 
 
 class State(Record):
@@ -312,6 +480,7 @@ class State(Record):
     subregion = models.CharField("UN sub-region", max_length=60, blank=True)
     membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.MEMBER)
 
+    objects = StateQuerySet.as_manager()
     history = History()
 
     class Meta:
@@ -333,7 +502,7 @@ class State(Record):
             raise ValidationError({"iso2": "An ISO 3166-1 alpha-2 code is two letters, e.g. 'LB'."})
 
 
-class ParticipationQuerySet(models.QuerySet):
+class ParticipationQuerySet(RecordQuerySet):
     def parties(self, as_of):
         """Participations whose State is a party on ``as_of`` (deposited, not withdrawn)."""
         return self.filter(deposit_date__lte=as_of).exclude(withdrawal_effective_date__lte=as_of)
@@ -477,59 +646,78 @@ class Participation(Record):
         if errors:
             raise ValidationError(errors)
 
-    def compute_dates(self):
-        """Return (entry into force, withdrawal effective) by the treaty's rules."""
+    def compute_dates(self, threshold=None):
+        """Return (entry into force, withdrawal effective) by the treaty's rules.
+
+        ``threshold`` is the date of the deposit that brought the treaty into
+        force; by default the treaty's stored one.
+        """
         treaty = self.treaty
-        threshold = treaty.threshold_date
+        if threshold is None:
+            threshold = treaty.threshold_date
         eif = rules.entry_into_force(self.deposit_date, threshold, treaty.rules)
         withdrawal = rules.withdrawal_effective(self.withdrawal_notice_date, treaty.rules)
         return eif, withdrawal
 
+    def lock_parents(self):
+        # A deposit can change the treaty's dates and every other participation's:
+        # every path that writes a participation locks the treaty's row first.
+        return Treaty.objects.locked().get(pk=self.treaty_id)
+
     def save(self, *args, **kwargs):
-        self.entry_into_force_date, self.withdrawal_effective_date = self.compute_dates()
-        with transaction.atomic():
+        """Save with the dates the rules give, counting this deposit towards the treaty's threshold.
+
+        The treaty is read afresh under lock (its rules and threshold as stored
+        now). If this deposit moves the threshold (the Nth deposit, or a change to
+        an earlier one), the treaty and the other participations are recomputed;
+        then this participation's obligations are created or recomputed.
+        """
+        with transaction.atomic(using=self._state.db):
+            self.treaty = treaty = self.lock_parents()
+            threshold, _ = treaty.compute_dates(treaty.deposit_dates(replacing=self))
+            self.entry_into_force_date, self.withdrawal_effective_date = self.compute_dates(threshold)
             super().save(*args, **kwargs)
-            # A deposit may be the Nth: the treaty's own date, and so everyone's, may change.
-            self.treaty.refresh_dates()
-            self.refresh_from_db(fields=["entry_into_force_date", "version"])
-            self.sync_obligations()
+            if threshold != treaty.threshold_date:
+                treaty._change_reason = recomputed_reason(self)
+                treaty.save(changed_by=self)
+            self.sync_obligations(cause=self)
 
-    def refresh_computed_dates(self):
-        """Recompute the stored dates; save (with history) only if they changed."""
-        eif, withdrawal = self.compute_dates()
-        if (eif, withdrawal) == (self.entry_into_force_date, self.withdrawal_effective_date):
-            return False
-        self.entry_into_force_date, self.withdrawal_effective_date = eif, withdrawal
-        self._change_reason = "Recomputed by the treaty's rules"
-        super().save()
-        self.sync_obligations()
-        return True
+    def recompute(self, cause, obligations):
+        """Rewrite the computed dates after ``cause`` changed the rules or the threshold; then the obligations.
 
-    def sync_obligations(self):
-        """Make sure a party has its stockpile and clearance obligations, with current deadlines."""
-        if self.deposit_date is None:
-            for obligation in self.obligations.all():
-                obligation.participation = self
-                obligation._participation_is_fresh = True
-                obligation.refresh_deadlines()
-            return
-        existing = {o.kind: o for o in self.obligations.all()}
+        Call on a participation read under lock, whose ``treaty`` is the changed
+        one, with its ``obligations`` read under lock. Saves only what changed,
+        each with one history row.
+        """
+        computed = self.compute_dates()
+        if computed != (self.entry_into_force_date, self.withdrawal_effective_date):
+            self.entry_into_force_date, self.withdrawal_effective_date = computed
+            self._change_reason = recomputed_reason(cause)
+            super().save(update_fields=["entry_into_force_date", "withdrawal_effective_date"])
+        self.sync_obligations(cause, obligations)
+
+    def sync_obligations(self, cause, obligations=None):
+        """Give a party its stockpile and clearance obligations, and recompute their deadlines.
+
+        An obligation exists once an instrument is deposited, for each kind the
+        treaty sets a period for; an existing one is kept (and recomputed) even
+        if the deposit is cleared, so that nothing entered on it is lost.
+        """
+        if obligations is None:
+            obligations = self.obligations.locked().prefetch_related("extensions")
+        existing = {o.kind: o for o in obligations}
         for kind, years in (
             (Obligation.Kind.STOCKPILE, self.treaty.stockpile_years),
             (Obligation.Kind.CLEARANCE, self.treaty.clearance_years),
         ):
             obligation = existing.get(kind)
-            if obligation is None and years is not None:
+            if obligation is not None:
+                obligation.participation = self
+                obligation.recompute(cause)
+            elif years is not None and self.deposit_date is not None:
                 obligation = Obligation(participation=self, kind=kind)
-                obligation._change_reason = "Created for a new State Party"
-            elif obligation is None:
-                continue
-            obligation.participation = self
-            obligation._participation_is_fresh = True
-            if obligation.pk is None:
+                obligation._change_reason = recomputed_reason(cause)
                 obligation.save()
-            else:
-                obligation.refresh_deadlines()
 
     def status(self, as_of=None):
         """Return the status on ``as_of`` (today if None): one of rules.STATUSES."""
@@ -556,6 +744,8 @@ class Participation(Record):
 
 class RatificationStep(Record):
     """A dated step on a State's road to joining, or a stated intention."""
+
+    PARTIAL_DATES = {"date": "date_precision", "expected_date": "expected_precision"}
 
     class Kind(models.TextChoices):
         CONSIDERING = "considering", "Considering joining"
@@ -592,8 +782,7 @@ class RatificationStep(Record):
         return f"{self.get_kind_display()} ({self.date_display})"
 
     def clean(self):
-        _clean_partial(self, "date", "date_precision")
-        _clean_partial(self, "expected_date", "expected_precision")
+        super().clean()
         if (
             self.expected_date
             and self.date
@@ -610,7 +799,7 @@ class RatificationStep(Record):
         return partial_dates.display(self.expected_date, self.expected_precision)
 
 
-class ObligationQuerySet(models.QuerySet):
+class ObligationQuerySet(RecordQuerySet):
     def of_parties(self, as_of):
         """Obligations of States that have not withdrawn by ``as_of``: withdrawal ends them."""
         return self.exclude(participation__withdrawal_effective_date__lte=as_of)
@@ -622,25 +811,76 @@ class ObligationQuerySet(models.QuerySet):
         """Applicable obligations not completed by ``as_of``."""
         return self.applicable().exclude(completed_on__lte=as_of)
 
+    def due_from(self, day):
+        """Obligations whose current deadline is ``day`` or later."""
+        return self.filter(current_deadline__gte=day)
+
+    def due_before(self, day):
+        """Obligations whose current deadline passed before ``day``."""
+        return self.filter(current_deadline__lt=day)
+
     def overdue(self, as_of):
         """Applicable obligations whose current deadline passed before ``as_of`` without completion
         and without an extension request awaiting its decision."""
-        return self.open_on(as_of).filter(current_deadline__lt=as_of, extension_pending=False)
+        return self.open_on(as_of).due_before(as_of).filter(extension_pending=False)
 
     def awaiting_decision(self, as_of):
         """Open obligations past their deadline with an extension request awaiting its decision."""
-        return self.open_on(as_of).filter(current_deadline__lt=as_of, extension_pending=True)
+        return self.open_on(as_of).due_before(as_of).filter(extension_pending=True)
 
     def upcoming(self, as_of, days=None):
         """Applicable open obligations whose deadline is on or after ``as_of`` (within ``days``)."""
-        qs = self.open_on(as_of).filter(current_deadline__gte=as_of)
+        qs = self.open_on(as_of).due_from(as_of)
         if days is not None:
             qs = qs.filter(current_deadline__lte=as_of + datetime.timedelta(days=days))
         return qs
 
+    def in_calendar(self, as_of, show="", unrecorded=False):
+        """The deadlines a calendar holds on ``as_of``: those of open obligations.
+
+        ``show`` narrows them to "upcoming" or "overdue" ones ("completed" holds
+        none: a calendar has open deadlines only); ``unrecorded`` adds those whose
+        applicability is not recorded (never as overdue: that is not known).
+        """
+        applicable = self.open_on(as_of)
+        unknown = self.unrecorded(as_of) if unrecorded else self.none()
+        if show == "upcoming":
+            return applicable.due_from(as_of) | unknown.due_from(as_of)
+        if show == "overdue":
+            return self.overdue(as_of)
+        if show == "completed":
+            return self.none()
+        return (applicable | unknown).exclude(current_deadline=None)
+
+    def unrecorded(self, as_of):
+        """Obligations with a deadline whose applicability is not recorded, not completed by ``as_of``.
+
+        Never upcoming or overdue: whether the State has anything to destroy or
+        clear is not known.
+        """
+        return (
+            self.filter(applicability=Obligation.Applicability.UNKNOWN)
+            .exclude(completed_on__lte=as_of)
+            .exclude(current_deadline=None)
+        )
+
+    def completed_between(self, start, end):
+        """Obligations completed from ``start`` to ``end`` (both included), newest first."""
+        return (
+            self.exclude(applicability=Obligation.Applicability.NOT_APPLICABLE)
+            .filter(completed_on__gte=start, completed_on__lte=end)
+            .order_by("-completed_on")
+        )
+
+    def with_state(self):
+        """With the participation, State and treaty each row is shown with (no extra query per row)."""
+        return self.select_related("participation__state", "participation__treaty")
+
 
 class Obligation(Record):
     """A State Party's stockpile destruction (Art. 3) or clearance (Art. 4) obligation."""
+
+    PARTIAL_DATES = {"completed_on": "completed_precision", "expected_completion": "expected_precision"}
 
     class Kind(models.TextChoices):
         STOCKPILE = "stockpile", "Stockpile destruction"
@@ -710,8 +950,7 @@ class Obligation(Record):
         return f"{self.get_kind_display()} – {self.participation.state}"
 
     def clean(self):
-        _clean_partial(self, "completed_on", "completed_precision")
-        _clean_partial(self, "expected_completion", "expected_precision")
+        super().clean()
         if self.hostilities_ended_on and self.kind != self.Kind.CLEARANCE:
             raise ValidationError(
                 {"hostilities_ended_on": "Only a clearance deadline can count from the end of hostilities."}
@@ -741,35 +980,33 @@ class Obligation(Record):
             self.hostilities_ended_on,
         )
         if extensions is None:
-            extensions = list(self.extensions.only("decision", "new_deadline")) if self.pk else []
+            extensions = list(self.extensions.all()) if self.pk else []
         granted = [e.new_deadline for e in extensions if e.decision == Extension.Decision.GRANTED]
         pending = any(e.decision == Extension.Decision.PENDING for e in extensions)
         return original, rules.current_deadline(original, granted), pending
 
-    def _reload_participation(self):
-        # A cached participation may predate its entry into force (one reached
-        # through a stale parent, say): read the dates the deadlines count from.
-        if not getattr(self, "_participation_is_fresh", False):
-            self.participation = Participation.objects.select_related("treaty").get(pk=self.participation_id)
-            self._participation_is_fresh = True
-
     def save(self, *args, **kwargs):
-        self._reload_participation()
+        """Save with the deadlines computed from the participation as stored, and the extensions.
+
+        Note: reads the participation with its treaty, and the extensions (a query each):
+        a participation object held by the caller may predate its entry into force.
+        """
+        self.participation = Participation.objects.select_related("treaty").get(pk=self.participation_id)
         self.original_deadline, self.current_deadline, self.extension_pending = self.compute_deadlines()
         super().save(*args, **kwargs)
-        self._participation_is_fresh = False
 
-    def refresh_deadlines(self):
-        """Recompute the stored deadlines; save (with history) only if they changed."""
-        self._reload_participation()
+    def recompute(self, cause):
+        """Rewrite the deadlines after ``cause`` changed what they count from. Saves only if they changed.
+
+        Call on an obligation read under lock, whose ``participation`` is the
+        one as saved.
+        """
         computed = self.compute_deadlines()
         if computed == (self.original_deadline, self.current_deadline, self.extension_pending):
             return False
         self.original_deadline, self.current_deadline, self.extension_pending = computed
-        self._change_reason = getattr(self, "_change_reason", None) or "Deadline recomputed"
-        # Record.save: the deadlines are computed already; save() would read the extensions again.
-        super().save()
-        self._participation_is_fresh = False
+        self._change_reason = recomputed_reason(cause)
+        super().save(update_fields=["original_deadline", "current_deadline", "extension_pending"])
         return True
 
     def status(self, as_of=None):
@@ -783,6 +1020,21 @@ class Obligation(Record):
 
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label
+
+    @property
+    def article_label(self):
+        """Where the treaty sets this obligation, e.g. "CCM Art. 4" (or just "CCM").
+
+        Note: reads the participation's treaty (a query unless selected with it).
+        """
+        treaty = self.participation.treaty
+        article = treaty.article_for(self.kind)
+        return f"{treaty.short_name} {article}" if article else treaty.short_name
+
+    @property
+    def title(self):
+        """E.g. "clearance deadline (CCM Art. 4)"."""
+        return f"{self.get_kind_display().lower()} deadline ({self.article_label})"
 
     def days_left(self, as_of=None):
         if self.current_deadline is None:
@@ -800,6 +1052,8 @@ class Obligation(Record):
 
 class Meeting(Record):
     """A Meeting of States Parties, Review Conference, intersessional or extraordinary meeting."""
+
+    PARTIAL_DATES = {"start_date": "dates_precision"}
 
     class Kind(models.TextChoices):
         MSP = "msp", "Meeting of States Parties"
@@ -866,7 +1120,7 @@ class Meeting(Record):
         return self.short_name or self.name
 
     def clean(self):
-        _clean_partial(self, "start_date", "dates_precision")
+        super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "A meeting cannot end before it starts."})
         if self.announced_start_date and self.announced_end_date:
@@ -902,6 +1156,8 @@ def _span_display(start, end):
 
 class Extension(Record):
     """A request to extend an obligation's deadline, and what the meeting decided."""
+
+    PARTIAL_DATES = {"new_deadline": "new_deadline_precision"}
 
     class Decision(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -959,7 +1215,7 @@ class Extension(Record):
         )
 
     def clean(self):
-        _clean_partial(self, "new_deadline", "new_deadline_precision")
+        super().clean()
         if not self.obligation_id:
             return
         errors = {}
@@ -992,16 +1248,22 @@ class Extension(Record):
         if errors:
             raise ValidationError(errors)
 
+    def lock_parents(self):
+        # The obligation's deadlines follow from its extensions: lock it first.
+        return Obligation.objects.locked().get(pk=self.obligation_id)
+
     def save(self, *args, **kwargs):
-        with transaction.atomic():
+        """Save, then recompute the obligation's deadlines from a fresh, locked read of it."""
+        with transaction.atomic(using=self._state.db):
+            obligation = self.lock_parents()
             super().save(*args, **kwargs)
-            self.obligation.refresh_deadlines()
+            obligation.recompute(cause=self)
 
     def delete(self, *args, **kwargs):
-        obligation = self.obligation
-        with transaction.atomic():
+        with transaction.atomic(using=self._state.db):
+            obligation = self.lock_parents()
             result = super().delete(*args, **kwargs)
-            obligation.refresh_deadlines()
+            obligation.recompute(cause=self)
         return result
 
     @property
@@ -1046,7 +1308,7 @@ class WorkingGroup(Record):
         return self.name
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(RecordQuerySet):
     def serving_on(self, day):
         return self.filter(term_start__lte=day).filter(Q(term_end=None) | Q(term_end__gt=day))
 
@@ -1121,3 +1383,87 @@ class CoordinatorAssignment(Record):
                 raise ValidationError(
                     {"group": f"{self.group} has {seats} coordinator seat(s), all taken on {point:%d %B %Y}."}
                 )
+
+
+# --- a treaty's States on a day ---------------------------------------------------
+
+
+@dataclasses.dataclass
+class Standing:
+    """One State's position under one treaty on a day (see Treaty.standings)."""
+
+    state: State
+    participation: Participation
+    status: str
+    in_force: bool
+    obligations: dict = dataclasses.field(default_factory=dict)  # kind -> Obligation, for parties only
+
+    @property
+    def status_label(self):
+        return Participation.Status(self.status).label
+
+    @property
+    def stockpile(self):
+        return self.obligations.get(Obligation.Kind.STOCKPILE)
+
+    @property
+    def clearance(self):
+        return self.obligations.get(Obligation.Kind.CLEARANCE)
+
+    @property
+    def stockpile_deadline(self):
+        return self.stockpile.current_deadline if self.stockpile else None
+
+    @property
+    def clearance_deadline(self):
+        return self.clearance.current_deadline if self.clearance else None
+
+    def open_deadline_before(self, day, as_of):
+        """True when a stockpile or clearance obligation still open on ``as_of`` is due before ``day``."""
+        return any(
+            o.current_deadline is not None
+            and o.current_deadline < day
+            and o.status(as_of) in (rules.IN_PROGRESS, rules.OVERDUE, rules.UNKNOWN)
+            for o in self.obligations.values()
+        )
+
+
+def _counts(participations, days, holds, dates):
+    """Return [(day, how many participations ``holds`` for on that day)] for the ascending ``days``.
+
+    An answer can only change on one of the participation's own ``dates``, so
+    after the first day only the participations with a date since the day
+    before are asked again: one question per participation and date, not per
+    participation and day.
+    """
+    if not days:
+        return []
+    answers = [holds(p, days[0]) for p in participations]
+    count = sum(answers)
+    changes = sorted((d, i) for i, p in enumerate(participations) for d in dates(p) if d and d > days[0])
+    counts, n = [(days[0], count)], 0
+    for day in days[1:]:
+        while n < len(changes) and changes[n][0] <= day:
+            i = changes[n][1]
+            answer = holds(participations[i], day)
+            count += answer - answers[i]
+            answers[i] = answer
+            n += 1
+        counts.append((day, count))
+    return counts
+
+
+# Every model whose edits the tracker shows, keyed by the slug the change pages use,
+# in the order that breaks ties between changes made at the same moment.
+TRACKED = {
+    "treaty": Treaty,
+    "state": State,
+    "participation": Participation,
+    "step": RatificationStep,
+    "obligation": Obligation,
+    "extension": Extension,
+    "meeting": Meeting,
+    "working-group": WorkingGroup,
+    "assignment": CoordinatorAssignment,
+    "source": Source,
+}

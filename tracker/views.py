@@ -16,15 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from tracker import charts, exports, history, partial_dates, rules
-from tracker.filters import (
-    ChangeFilterForm,
-    DeadlineFilterForm,
-    StateFilter,
-    build_rows,
-    clean_query,
-    ignored_messages,
-    party_obligations,
-)
+from tracker.filters import ChangeFilterForm, DeadlineFilter, StateListForm, clean_query, ignored_messages
 from tracker.models import (
     CoordinatorAssignment,
     Extension,
@@ -60,68 +52,10 @@ def _url_for(request):
 # --- dashboard ---------------------------------------------------------------------
 
 
-def _party_counts(participations, days):
-    """Return [(day, number of States Parties on that day)] by each participation's own status rule."""
-    return _counts(
-        participations,
-        days,
-        lambda p, day: p.status(day) == rules.PARTY,
-        lambda p: (p.signature_date, p.deposit_date, p.withdrawal_effective_date),
-    )
-
-
-def _in_force_counts(participations, days):
-    """Return [(day, number of States for which the treaty is in force that day)]."""
-    return _counts(
-        participations,
-        days,
-        lambda p, day: p.in_force(day),
-        lambda p: (p.entry_into_force_date, p.withdrawal_effective_date),
-    )
-
-
-def _counts(participations, days, holds, dates):
-    """Return [(day, how many participations ``holds`` for on that day)] for the ascending ``days``.
-
-    The models answer; nothing is re-derived here. An answer can only change
-    on one of the participation's own ``dates``, so after the first day only
-    the participations with a date since the day before are asked again: the
-    chart costs one question per participation and date, not per
-    participation and day (which made the dashboard slow).
-    """
-    if not days:
-        return []
-    answers = [holds(p, days[0]) for p in participations]
-    count = sum(answers)
-    changes = sorted((d, i) for i, p in enumerate(participations) for d in dates(p) if d and d > days[0])
-    counts, n = [(days[0], count)], 0
-    for day in days[1:]:
-        while n < len(changes) and changes[n][0] <= day:
-            i = changes[n][1]
-            answer = holds(participations[i], day)
-            count += answer - answers[i]
-            answers[i] = answer
-            n += 1
-        counts.append((day, count))
-    return counts
-
-
-def _membership(treaty, participations, today):
-    """The chart of States Parties over time, and its data table (one row per year end)."""
-    events = sorted(
-        {d for p in participations for d in (p.deposit_date, p.withdrawal_effective_date) if d and d <= today}
-    )
-    known = [d for d in (treaty.adopted_on, treaty.opened_for_signature_on, *events[:1]) if d]
-    start = datetime.date(min(known, default=today).year, 1, 1)
-    series = _party_counts(participations, events)
-    year_ends = [min(datetime.date(year, 12, 31), today) for year in range(start.year, today.year + 1)]
-    in_force = _in_force_counts(participations, year_ends)
-    table = [
-        (day, parties, in_force_count)
-        for (day, parties), (_, in_force_count) in zip(
-            _party_counts(participations, year_ends), in_force, strict=True
-        )
-    ]
+def _membership_chart(treaty, participations, today):
+    """The chart of States Parties over time (SVG) and its data table, one row per year end."""
+    series, by_year = treaty.membership(participations, today)
+    start = datetime.date(by_year[0][0].year, 1, 1)
     now = series[-1][1] if series else 0
     svg = charts.step_chart(
         series,
@@ -134,7 +68,7 @@ def _membership(treaty, participations, today):
         ),
         id_prefix=f"chart-{treaty.slug}",
     )
-    return mark_safe(svg), table
+    return mark_safe(svg), by_year
 
 
 def dashboard(request):
@@ -143,26 +77,27 @@ def dashboard(request):
     states = list(State.objects.all())
     summaries = []
     for treaty in Treaty.objects.all():
-        rows = build_rows(treaty, states, today, obligations=False)
-        counts = Counter(row.status for row in rows)
-        participations = [row.participation for row in rows if row.participation.pk]
-        chart, table = _membership(treaty, participations, today)
+        standings = treaty.standings(states, today, obligations=False)
+        counts = Counter(s.status for s in standings)
+        chart, table = _membership_chart(
+            treaty, [s.participation for s in standings if s.participation.pk], today
+        )
         summaries.append(
             {
                 "treaty": treaty,
                 "counts": [(status, label, counts[status]) for status, label in STATUS_PLURALS.items()],
-                "in_force": sum(row.in_force for row in rows),
+                "in_force": sum(s.in_force for s in standings),
                 "chart": chart,
                 "table": table,
             }
         )
-    obligations = party_obligations(today)
+    obligations = Obligation.objects.of_parties(today).with_state().order_by("current_deadline")
     context = {
         "today": today,
         "summaries": summaries,
-        "upcoming": list(obligations.upcoming(today, days=365).order_by("current_deadline")),
-        "overdue": list(obligations.overdue(today).order_by("current_deadline")),
-        "awaiting": list(obligations.awaiting_decision(today).order_by("current_deadline")),
+        "upcoming": list(obligations.upcoming(today, days=365)),
+        "overdue": list(obligations.overdue(today)),
+        "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(limit=DASHBOARD_CHANGES),
     }
     return render(request, "tracker/dashboard.html", context)
@@ -173,42 +108,35 @@ def dashboard(request):
 
 def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
-    filterset = StateFilter(request.GET)
-    rows = filterset.rows()
+    form = StateListForm(request.GET)
     context = {
-        "filter": filterset,
-        "rows": rows,
-        "treaty": filterset.chosen_treaty,
-        "as_of": filterset.as_of_date,
+        "form": form,
+        "rows": form.rows(),
+        "treaty": form.chosen_treaty,
+        "as_of": form.as_of_date,
         "today": timezone.localdate(),
         "total": State.objects.count(),
-        "ignored": filterset.ignored,
-        "chips": filterset.chips(),
-        "columns": filterset.columns(),
-        "query": filterset.query(),
-        "more_filters": any(filterset.form.data.get(name) for name in MORE_FILTERS),
+        "ignored": form.ignored,
+        "chips": form.chips(),
+        "columns": form.columns(),
+        "query": form.query(),
+        "more_filters": any(form.data.get(name) for name in MORE_FILTERS),
     }
     return render(request, "tracker/state_list.html", context)
 
 
 def states_csv(request):
-    filterset = StateFilter(request.GET)
-    if filterset.ignored:
-        return exports.bad_request_text(filterset.ignored)
-    return exports.states_csv(
-        filterset.rows(), filterset.chosen_treaty, filterset.as_of_date, _url_for(request)
-    )
+    form = StateListForm(request.GET)
+    if form.ignored:
+        return exports.bad_request_text(form.ignored)
+    return exports.states_csv(form.rows(), form.chosen_treaty, form.as_of_date, _url_for(request))
 
 
 def states_json(request):
-    filterset = StateFilter(request.GET)
-    if filterset.ignored:
-        return exports.bad_request_json(
-            {name: list(errors) for name, errors in filterset.form.errors.items()}
-        )
-    return exports.states_json(
-        filterset.rows(), filterset.chosen_treaty, filterset.as_of_date, _url_for(request)
-    )
+    form = StateListForm(request.GET)
+    if form.ignored:
+        return exports.bad_request_json({name: list(errors) for name, errors in form.errors.items()})
+    return exports.states_json(form.rows(), form.chosen_treaty, form.as_of_date, _url_for(request))
 
 
 # --- one State -----------------------------------------------------------------------
@@ -304,10 +232,7 @@ def _obligations(participation):
     if not participation.pk:
         return []
     order = list(Obligation.Kind)
-    obligations = sorted(participation.obligations.all(), key=lambda o: order.index(o.kind))
-    for obligation in obligations:
-        obligation.article = exports.article_label(obligation)
-    return obligations
+    return sorted(participation.obligations.all(), key=lambda o: order.index(o.kind))
 
 
 def _canonical(request, iso2, name):
@@ -415,63 +340,46 @@ def state_history(request, iso2):
 
 def deadline_list(request):
     """Upcoming and overdue deadlines, recent completions, and deadlines of unrecorded applicability."""
-    form = DeadlineFilterForm(request.GET)
-    form.is_valid()
     today = timezone.localdate()
-    show = form.cleaned_data.get("status") or ""
-    obligations = form.obligations().order_by("current_deadline", "participation__state__name")
-    unrecorded = obligations.filter(applicability=Obligation.Applicability.UNKNOWN).exclude(
-        completed_on__lte=today
-    )
-    unrecorded = unrecorded.exclude(current_deadline=None)
+    deadlines = DeadlineFilter(request.GET, as_of=today)
+    show = deadlines.options.get("status") or ""
+    obligations = deadlines.qs.order_by("current_deadline", "participation__state__name")
+    unrecorded = obligations.unrecorded(today)
     if show == "upcoming":
-        unrecorded = unrecorded.filter(current_deadline__gte=today)
+        unrecorded = unrecorded.due_from(today)
     elif show == "overdue":
-        unrecorded = unrecorded.filter(current_deadline__lt=today)
+        unrecorded = unrecorded.due_before(today)
     since = datetime.date(today.year - COMPLETED_YEARS, 1, 1)
-    completed = (
-        obligations.exclude(applicability=Obligation.Applicability.NOT_APPLICABLE)
-        .filter(completed_on__gte=since, completed_on__lte=today)
-        .order_by("-completed_on")
-    )
     context = {
-        "form": form,
+        "form": deadlines.form,
         "today": today,
         "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
         "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
         # Past the deadline but not overdue: an extension request awaits its decision.
         "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
-        "completed": list(completed) if show in ("", "completed") else None,
+        "completed": list(obligations.completed_between(since, today)) if show in ("", "completed") else None,
         "completed_since": since,
         "completed_caption": f"Completed since 1 January {since.year}",
         "unrecorded": list(unrecorded) if show != "completed" else [],
-        "show_unrecorded": form.cleaned_data.get("applicability") == "all",
-        "ignored": ignored_messages(form),
-        "query": clean_query(form),
+        "show_unrecorded": deadlines.options.get("applicability") == "all",
+        "ignored": ignored_messages(deadlines.form),
+        "query": clean_query(deadlines.form),
     }
     return render(request, "tracker/deadline_list.html", context)
 
 
 def deadlines_ics(request):
     """The current deadline of every open obligation as an all-day event (iCalendar)."""
-    form = DeadlineFilterForm(request.GET)
-    if not form.is_valid():
-        return exports.bad_request_text(ignored_messages(form))
     today = timezone.localdate()
-    obligations = form.obligations().exclude(current_deadline=None).order_by("current_deadline", "pk")
-    if form.cleaned_data.get("applicability") == "all":
-        obligations = obligations.exclude(applicability=Obligation.Applicability.NOT_APPLICABLE)
-        obligations = obligations.exclude(completed_on__lte=today)
-    else:
-        obligations = obligations.open_on(today)
-    show = form.cleaned_data.get("status")
-    if show == "upcoming":
-        obligations = obligations.filter(current_deadline__gte=today)
-    elif show == "overdue":
-        obligations = obligations.filter(current_deadline__lt=today)
-    elif show == "completed":
-        obligations = obligations.none()  # the calendar holds open deadlines only
-    return exports.deadlines_calendar(obligations, _url_for(request))
+    deadlines = DeadlineFilter(request.GET, as_of=today)
+    if deadlines.form.errors:
+        return exports.bad_request_text(ignored_messages(deadlines.form))
+    obligations = deadlines.qs.in_calendar(
+        today,
+        show=deadlines.options.get("status") or "",
+        unrecorded=deadlines.options.get("applicability") == "all",
+    )
+    return exports.deadlines_calendar(obligations.order_by("current_deadline", "pk"), _url_for(request))
 
 
 # --- working groups and meetings --------------------------------------------------------

@@ -7,8 +7,8 @@ the spreadsheet import in ``importing``. Computed dates are read-only here:
 """
 
 from django.contrib import admin
+from django.db.models import Prefetch
 from django.urls import path
-from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
 from tracker import models
@@ -417,17 +417,16 @@ class WorkingGroupAdmin(TrackerAdmin):
     inlines = (CoordinatorAssignmentInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("assignments__state")
+        serving = models.CoordinatorAssignment.objects.serving_on(today()).select_related("state")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("assignments", queryset=serving, to_attr="serving_today"))
+        )
 
     @admin.display(description="coordinators today")
     def coordinators_today(self, obj):
-        day = today()
-        names = [
-            a.state.name
-            for a in obj.assignments.all()
-            if a.term_start <= day and (a.term_end is None or a.term_end > day)
-        ]
-        return format_html("{}", ", ".join(names)) if names else "—"
+        return ", ".join(a.state.name for a in obj.serving_today) or "—"
 
 
 @admin.register(models.CoordinatorAssignment)

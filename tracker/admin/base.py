@@ -1,8 +1,10 @@
 """What every tracker admin page shares: change reasons, the version check, revert and restore.
 
-* Every save asks for a reason (add, change, revert, delete, restore). It is
-  stored as ``history_change_reason`` on the history row of the main record and
-  of every inline row saved, deleted or cascaded in the same request.
+* Every save asks for a reason (add, change, revert, delete, restore). It is put
+  on the request (``request.tracker_reason``), where simple-history's reason hook
+  (``tracker.models.History``) finds it for every history row the request
+  writes: the main record, its inline rows, rows deleted along with it and rows
+  the treaty's rules recompute (whose reason says so).
 * Forms carry the version they were loaded at (see ``tracker.admin.forms``).
 * Revert is simple-history's history form, inside a transaction, refused to
   anyone without change permission, with the reason in the history.
@@ -14,7 +16,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import router, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,14 +32,6 @@ from tracker.admin.forms import (
     VersionedInlineFormSet,
     VersionedModelForm,
 )
-
-
-def stamp_reason(since, user, reason):
-    """Give the reason to history rows written in this request that have none (cascaded deletes)."""
-    for model in restore.TRACKED_MODELS:
-        model.history.filter(history_date__gte=since, history_user_id=getattr(user, "pk", None)).filter(
-            Q(history_change_reason__isnull=True) | Q(history_change_reason="")
-        ).update(history_change_reason=reason)
 
 
 class TrackerAdmin(SimpleHistoryAdmin):
@@ -64,37 +58,10 @@ class TrackerAdmin(SimpleHistoryAdmin):
         revert_of = getattr(request, "_tracker_revert_of", None)
         if revert_of is not None:
             reason = f"Reverted to the version of {revert_of}: {reason}"
-        obj._change_reason = reason
-        if form.locked_version is not None:
-            # Side effects of this very request may have moved the version on; the
-            # row is locked and was checked, so count from its current version.
-            obj.version = form.locked_version
-        request._tracker_save_started = timezone.now()
+        # Every history row of this request carries it: the record, its inline
+        # rows (saved next by save_related) and whatever the rules recompute.
+        request.tracker_reason = reason
         super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        reason = form.cleaned_data["reason"]
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj._change_reason = reason
-            obj._history_user = request.user
-            obj.delete()
-        for obj in instances:
-            obj._change_reason = reason
-            obj._history_user = request.user
-            if obj.pk is not None and not obj._state.adding:
-                # Saving the parent may have re-saved this row (a recomputed deadline).
-                obj.version = (
-                    type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
-                )
-            obj.save()
-        formset.save_m2m()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        started = getattr(request, "_tracker_save_started", None)
-        if started is not None:
-            stamp_reason(started, request.user, form.cleaned_data["reason"])
 
     def get_fields(self, request, obj=None):
         # The reason and the version are rendered by the change form template.
@@ -144,11 +111,10 @@ class TrackerAdmin(SimpleHistoryAdmin):
 
     def delete_model(self, request, obj):
         reason = request._tracker_reason
-        started = timezone.now()
         obj._change_reason = reason
-        obj._history_user = request.user
+        # Rows deleted along with it (and recomputed because of it) say why.
+        request.tracker_reason = f"Deleted with {obj._meta.verbose_name} “{obj}”: {reason}"
         obj.delete()
-        stamp_reason(started, request.user, f"Deleted with {obj._meta.verbose_name} “{obj}”: {reason}")
 
     # --- deleted records ----------------------------------------------------------------
 

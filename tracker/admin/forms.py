@@ -9,20 +9,18 @@ second save goes through. On SQLite the lock is a no-op; the IMMEDIATE
 transaction mode of the settings serialises writers instead.
 """
 
-import datetime
-
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
-from tracker import partial_dates
+from tracker import history
 
 # Bookkeeping fields: never shown as a change, never compared.
-BOOKKEEPING = ("version", "updated_at")
 # Form fields that are not facts about the record.
 NOT_FACTS = ("version", "reason")
 
@@ -46,41 +44,28 @@ class ReasonForm(forms.Form):
 # --- describing what changed -------------------------------------------------------
 
 
-def display_value(field, value):
-    """Return a stored value as an editor reads it: labels for choices, names for links."""
-    if value is None or value == "":
-        return "(empty)"
-    if field.is_relation:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else f"#{value} (deleted)"
-    if field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime.datetime):
-        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
-    if isinstance(value, datetime.date):
-        return partial_dates.display(value)
-    text = str(value)
-    if len(text) > 120:
-        text = text[:117] + "…"
-    return f"“{text}”"
+def field_changes(older, newer):
+    """Return [(label, old, new)] between two historical rows of one record, as an editor reads them.
 
-
-def field_changes(model, older, newer):
-    """Return [(label, old, new)] between two historical rows of ``model``."""
+    The values are tracker.history's; free text is quoted, so that an editor sees where it starts and ends.
+    """
     if older is None or newer is None:
         return []
+    model = newer.instance_type
     lines = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in BOOKKEEPING:
-            continue
-        old, new = getattr(older, field.attname), getattr(newer, field.attname)
-        if old != new:
-            lines.append(
-                (capfirst(str(field.verbose_name)), display_value(field, old), display_value(field, new))
-            )
+    for change in history.field_changes(older, newer):
+        field = model._meta.get_field(change.name)
+        text = isinstance(field, models.CharField | models.TextField) and not field.choices
+        lines.append((change.label, _quoted(change.old, text), _quoted(change.new, text)))
     return lines
+
+
+def _quoted(value, text):
+    if not value:
+        return "(empty)"
+    if not text:
+        return value
+    return f"“{value[:117]}…”" if len(value) > 120 else f"“{value}”"
 
 
 def version_row(model, pk, version):
@@ -115,7 +100,7 @@ def conflict_messages(model, pk, base, current_version, both_changed=()):
     else:
         head = f"This {name} was saved by {who} since you opened it."
     messages = [head]
-    lines = field_changes(model, base, latest)
+    lines = field_changes(base, latest)
     if lines:
         messages.append("What changed meanwhile (the value you started from → the value now):")
         for label, old, new in lines:
@@ -156,7 +141,6 @@ class VersionCheckMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.locked_version = None
         self.untouched_meanwhile = False
         if self.instance.pk is not None and (self.reverting or not self.instance._state.adding):
             self.initial["version"] = self.base_version()
@@ -184,12 +168,14 @@ class VersionCheckMixin:
         if pk is None:
             return
         model = type(self.instance)
-        current = model._default_manager.select_for_update().filter(pk=pk).first()
+        # Parents first, then the row: the lock order of every write path (Record.lock_parents).
+        if self.instance.pk is not None and not (self.reverting or self.instance._state.adding):
+            self.instance.lock_parents()
+        current = model._default_manager.locked().filter(pk=pk).first()
         if current is None:
             if self.reverting or self.instance._state.adding:
                 return  # restoring a deleted record, or a row deleted meanwhile (handled by the formset)
             raise ValidationError(deleted_messages(model, pk), code="deleted")
-        self.locked_version = current.version
         posted = self.cleaned_data.get("version")
         if posted is None:
             raise ValidationError(
@@ -197,11 +183,14 @@ class VersionCheckMixin:
                 code="no_version",
             )
         if posted == current.version:
+            self.keep_values_outside_form(current)
             return
         base = version_row(model, pk, posted)
         if base is not None and not self.fields_changed_between(base, current):
-            # Only values outside this form changed meanwhile (dates computed by save(),
-            # which this save recomputes): nothing anyone typed can be undone.
+            # Only values outside this form changed meanwhile (say, a progress note
+            # saved on the record's own page while this form edits it inline, or
+            # dates the rules recomputed): they are kept, and the form's are saved.
+            self.keep_values_outside_form(current)
             return
         mine = self.fields_changed_since(base) if base is not None else None
         if self.allow_untouched and mine == [] and not self.marked_for_deletion():
@@ -214,6 +203,16 @@ class VersionCheckMixin:
 
     #: Inline rows the editor did not touch are skipped instead of refused.
     allow_untouched = False
+
+    def keep_values_outside_form(self, current):
+        """Take the values this form does not edit from ``current``, the row as read under lock.
+
+        The record was read for this request before its row was locked: a
+        colleague's save in between must not be overwritten by this one.
+        """
+        for f in type(current)._meta.concrete_fields:
+            if not f.primary_key and f.name not in self.fields:
+                setattr(self.instance, f.attname, getattr(current, f.attname))
 
     def marked_for_deletion(self):
         return bool(self.cleaned_data.get("DELETE"))

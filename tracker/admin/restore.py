@@ -11,23 +11,10 @@ import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import models
-from django.utils.text import capfirst
 
+from tracker import history
 from tracker import models as m
-from tracker.admin.forms import BOOKKEEPING, display_value
 
-TRACKED_MODELS = (
-    m.Treaty,
-    m.State,
-    m.Source,
-    m.Participation,
-    m.RatificationStep,
-    m.Obligation,
-    m.Extension,
-    m.Meeting,
-    m.WorkingGroup,
-    m.CoordinatorAssignment,
-)
 # Rows deleted by a cascade carry (almost) the same timestamp as their parent's.
 CASCADE_WINDOW = datetime.timedelta(seconds=10)
 
@@ -41,22 +28,15 @@ def label(row):
 
 
 def field_values(row):
-    model = row.instance_type
-    values = []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.name in BOOKKEEPING:
-            continue
-        value = getattr(row, field.attname)
-        if value not in (None, ""):
-            values.append((capfirst(str(field.verbose_name)), display_value(field, value)))
-    return values
+    """[(label, value)] of the facts a deleted record held, as history.display() shows them."""
+    return [(change.label, change.new) for change in history.field_changes(None, row)]
 
 
 def _cascade_relations(model):
     return [
         rel
         for rel in model._meta.related_objects
-        if rel.on_delete is models.CASCADE and rel.related_model in TRACKED_MODELS
+        if rel.on_delete is models.CASCADE and rel.related_model in m.TRACKED.values()
     ]
 
 

@@ -1,5 +1,9 @@
 """Fill a scratch database with a large, realistic data set, for benchmarks and scale tests.
 
+Run from the repository root (tools/benchmark.py does)::
+
+    DEBUG=true .venv/bin/python tools/generate_data.py --yes --history-rows 1000000
+
 On top of what is there (normally the shipped CCM data), it adds two synthetic
 treaties whose rules are data (an Anti-Personnel Mine Ban Convention: 40
 instruments, stockpiles in 4 years without extension, clearance in 10 years
@@ -12,9 +16,11 @@ record is its creation, the last equals the record as it is now, and a few
 deleted ratification steps end with their deletion.
 
 Everything is written with bulk_create. Dates that follow from the treaty
-rules (entry into force, withdrawal, deadlines) are computed by
-tracker.rules, and Treaty.refresh_dates() checks them at the end: the command
-fails, and writes nothing, if it would change a single date.
+rules (entry into force, withdrawal, deadlines) are computed by the models'
+own methods (Treaty.compute_dates, Participation.compute_dates,
+Obligation.compute_deadlines) on the unsaved rows, and checked again on the
+stored ones at the end: the command fails, and writes nothing, if a single
+date differs.
 
 Generated rows are marked: history rows carry the change reason "generated",
 treaty names end in "(generated)", editors are called "generated-editor-N",
@@ -24,9 +30,19 @@ off, or twice on the same database.
 """
 
 import datetime
+import os
 import random
+import sys
 import time
 from collections import Counter
+from pathlib import Path
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+
+    django.setup()
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -315,7 +331,7 @@ class Command(BaseCommand):
         RatificationStep.objects.filter(pk__in=list(self.ghosts))._raw_delete(connection.alias)
 
     def make_participations(self, treaty, spec, states):
-        rng, treaty_rules = self.rng, treaty.rules
+        rng = self.rng
         opened = treaty.opened_for_signature_on
         rows = []
         for state in states:
@@ -335,7 +351,8 @@ class Command(BaseCommand):
                     else Participation.Instrument.ACCESSION
                 )
             rows.append(p)
-        threshold = rules.threshold_date([p.deposit_date for p in rows], treaty_rules)
+        threshold, treaty.entry_into_force_date = treaty.compute_dates([p.deposit_date for p in rows])
+        treaty.threshold_date = threshold
         parties = [p for p in rows if p.deposit_date]
         # One State has given notice of withdrawal.
         if parties:
@@ -344,10 +361,8 @@ class Command(BaseCommand):
                 leaving.deposit_date, self.today - datetime.timedelta(days=100)
             )
         for p in rows:
-            p.entry_into_force_date = rules.entry_into_force(p.deposit_date, threshold, treaty_rules)
-            p.withdrawal_effective_date = rules.withdrawal_effective(p.withdrawal_notice_date, treaty_rules)
-        treaty.threshold_date = threshold
-        treaty.entry_into_force_date = rules.general_entry_into_force(threshold, treaty_rules)
+            p.treaty = treaty
+            p.entry_into_force_date, p.withdrawal_effective_date = p.compute_dates(threshold)
         Treaty.objects.filter(pk=treaty.pk).update(
             threshold_date=treaty.threshold_date, entry_into_force_date=treaty.entry_into_force_date
         )
@@ -422,9 +437,6 @@ class Command(BaseCommand):
             if p.entry_into_force_date is None:
                 continue
             for kind in (Obligation.Kind.STOCKPILE, Obligation.Kind.CLEARANCE):
-                original = rules.original_deadline(kind, p.entry_into_force_date, treaty_rules)
-                if original is None:
-                    continue
                 o = Obligation(
                     participation=p,
                     kind=kind,
@@ -432,17 +444,17 @@ class Command(BaseCommand):
                         [applicability.APPLICABLE, applicability.NOT_APPLICABLE, applicability.UNKNOWN],
                         [4, 5, 1],
                     )[0],
-                    original_deadline=original,
                     progress="Reported progress in its annual report.",
                     source_id=rng.choice(self.sources),
                 )
+                o.original_deadline, _, _ = o.compute_deadlines(extensions=[])
+                if o.original_deadline is None:
+                    continue
                 mine = []
                 if o.applicability == applicability.APPLICABLE:
                     mine = self.extensions_for(o, kind, treaty_rules)
                     extensions += mine
-                granted = [e.new_deadline for e in mine if e.decision == Extension.Decision.GRANTED]
-                o.current_deadline = rules.current_deadline(original, granted)
-                o.extension_pending = any(e.decision == Extension.Decision.PENDING for e in mine)
+                _, o.current_deadline, o.extension_pending = o.compute_deadlines(extensions=mine)
                 if o.applicability == applicability.APPLICABLE and rng.random() < 0.5:
                     completed = days_between(rng, p.entry_into_force_date, o.current_deadline)
                     if completed <= self.today:
@@ -533,21 +545,22 @@ class Command(BaseCommand):
         return steps
 
     def check_dates(self, treaty):
-        """Fail if the stored dates are not what the models would compute (nothing is then written)."""
+        """Fail if the stored dates are not what the models compute (nothing is then written)."""
         treaty.refresh_from_db()
-        if treaty.refresh_dates(force=True):
-            raise CommandError(
-                f"Generated dates of {treaty} disagree with tracker.rules; nothing was written."
-            )
+        if treaty.compute_dates() != (treaty.threshold_date, treaty.entry_into_force_date):
+            raise CommandError(f"Generated dates of {treaty} disagree with its rules; nothing was written.")
+        for participation in treaty.participations.all():
+            participation.treaty = treaty
+            stored = (participation.entry_into_force_date, participation.withdrawal_effective_date)
+            if participation.compute_dates() != stored:
+                raise CommandError(f"Dates of {participation} disagree with the rules; nothing was written.")
         obligations = Obligation.objects.filter(participation__treaty=treaty).select_related(
             "participation__treaty"
         )
-        for obligation in obligations:
-            obligation._participation_is_fresh = True
-            if obligation.refresh_deadlines():
-                raise CommandError(
-                    f"Deadlines of {obligation} disagree with tracker.rules; nothing was written."
-                )
+        for obligation in obligations.prefetch_related("extensions"):
+            stored = (obligation.original_deadline, obligation.current_deadline, obligation.extension_pending)
+            if obligation.compute_deadlines() != stored:
+                raise CommandError(f"Deadlines of {obligation} disagree with the rules; nothing was written.")
 
     # --- history -----------------------------------------------------------------
 
@@ -685,3 +698,7 @@ class Command(BaseCommand):
         vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
+
+
+if __name__ == "__main__":
+    Command().run_from_argv([sys.argv[0], "generate_data", *sys.argv[1:]])
