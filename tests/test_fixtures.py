@@ -11,18 +11,7 @@ from django.test import TestCase
 from tracker import models
 
 D = datetime.date.fromisoformat
-SHIPPED_MODELS = [
-    models.Source,
-    models.Treaty,
-    models.State,
-    models.Participation,
-    models.RatificationStep,
-    models.Obligation,
-    models.Meeting,
-    models.Extension,
-    models.WorkingGroup,
-    models.CoordinatorAssignment,
-]
+SHIPPED_MODELS = list(models.TRACKED.values())
 
 
 def load():

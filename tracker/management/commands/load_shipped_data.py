@@ -7,26 +7,16 @@ raw, which records no history, so each loaded object then gets one initial
 history row.
 """
 
-from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.models import Treaty
+from tracker.models import TRACKED, Treaty
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "ccm.json"
 CHANGE_REASON = "Loaded from the shipped data"
-
-
-def shipped_models():
-    """The tracker's models that the fixture holds: all but simple-history's copies."""
-    return [
-        model
-        for model in apps.get_app_config("tracker").get_models()
-        if not model.__name__.startswith("Historical")
-    ]
 
 
 class Command(BaseCommand):
@@ -36,7 +26,7 @@ class Command(BaseCommand):
         if Treaty.objects.exists():
             self.stdout.write("Shipped data not loaded: the database already has a treaty.")
             return
-        occupied = [model.__name__ for model in shipped_models() if model.objects.exists()]
+        occupied = [model.__name__ for model in TRACKED.values() if model.objects.exists()]
         if occupied:
             self.stdout.write(
                 "Shipped data not loaded: the database already has rows in " + ", ".join(occupied) + "."
@@ -46,7 +36,7 @@ class Command(BaseCommand):
             call_command("loaddata", str(FIXTURE), verbosity=0)
             now = timezone.now()
             counts = []
-            for model in shipped_models():
+            for model in TRACKED.values():
                 objects = list(model.objects.order_by("pk"))
                 model.history.bulk_history_create(
                     objects, default_change_reason=CHANGE_REASON, default_date=now
