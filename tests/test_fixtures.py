@@ -1,16 +1,25 @@
-"""The shipped data (fixtures/ccm.json), loaded as a deployment loads it: with load_shipped_data."""
+"""The shipped data (fixtures/ccm.json): built from fixtures/data/ by tools/build_fixtures.py,
+and loaded as a deployment loads it, with load_shipped_data."""
 
 import datetime
+import importlib.util
 import io
 import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import SimpleTestCase, TestCase
 
 from tracker import models
 
 D = datetime.date.fromisoformat
+BUILD = settings.BASE_DIR / "tools" / "build_fixtures.py"
+DATA = settings.BASE_DIR / "fixtures" / "data"
 SHIPPED_MODELS = list(models.TRACKED.values())
 
 
@@ -343,3 +352,111 @@ class LoadingTests(ShippedDataTestCase):
                     set(model.history.values_list("history_change_reason", "history_type")),
                     {("Loaded from the shipped data", "+")},
                 )
+
+
+def run_build(*args):
+    """Run tools/build_fixtures.py as CI does, in its own process (it sets up its own database)."""
+    return subprocess.run(
+        [sys.executable, str(BUILD), *args],
+        capture_output=True,
+        text=True,
+        cwd=settings.BASE_DIR,
+        timeout=600,
+    )
+
+
+def build_module():
+    spec = importlib.util.spec_from_file_location("build_fixtures", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class BuildTestCase(SimpleTestCase):
+    def setUp(self):
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        self.folder = Path(folder.name)
+
+    def copy_of_the_data(self):
+        """A copy of fixtures/data/ to spoil, holding only the States and the CCM's sources (a quick build)."""
+        data = self.folder / "data"
+        (data / "ccm").mkdir(parents=True)
+        shutil.copy(DATA / "states.csv", data)
+        for name in ("treaty.yaml", "sources.yaml"):
+            shutil.copy(DATA / "ccm" / name, data / "ccm")
+        return data
+
+    def test_the_fixture_is_what_the_data_files_give(self):
+        """--check rebuilds fixtures/ccm.json from fixtures/data/ and finds the same bytes."""
+        result = run_build("--check")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(
+            result.stdout.splitlines()[-1], "fixtures/ccm.json is up to date with fixtures/data/."
+        )
+
+    def test_check_fails_in_one_line_when_the_fixture_is_out_of_date(self):
+        """When the data files give other bytes, --check says so, names the command and exits 1."""
+        result = run_build("--check", "--data", str(self.copy_of_the_data()))
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        self.assertTrue(result.stderr.startswith("fixtures/ccm.json is out of date with "))
+        self.assertTrue(result.stderr.rstrip().endswith(": run python3 tools/build_fixtures.py"))
+
+    def test_a_mistake_in_a_data_file_is_one_sentence_naming_file_record_and_field(self):
+        """A bad date stops the build with one line, and no traceback."""
+        data = self.copy_of_the_data()
+        sources = data / "ccm" / "sources.yaml"
+        text = sources.read_text(encoding="utf-8")
+        sources.write_text(text.replace("  date: 2017-08-03\n", "  date: 2017-08-33\n", 1), encoding="utf-8")
+        output = self.folder / "ccm.json"
+        result = run_build("--data", str(data), "--output", str(output))
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(
+            result.stderr.splitlines(),
+            [
+                f"{sources}, source mon_bg_2017, field date: '2017-08-33' is not a date "
+                "(write 2011-09-16, 2019-09, 2019, late 2011 or before 2019-08)."
+            ],
+        )
+        self.assertFalse(output.exists())
+
+    def test_an_unknown_source_key_is_named_with_its_record(self):
+        """A record citing a source no sources.yaml defines is refused, naming the record and the field."""
+        data = self.copy_of_the_data()
+        (data / "ccm" / "working_groups.yaml").write_text(
+            "- slug: universalization\n  name: Universalization\n  source: seed01\n", encoding="utf-8"
+        )
+        result = run_build("--check", "--data", str(data))
+        self.assertEqual(result.returncode, 1)
+        self.assertEqual(
+            result.stderr.strip(),
+            f"{data / 'ccm' / 'working_groups.yaml'}, record 1 (universalization), field source: "
+            "no source 'seed01' is in the data files.",
+        )
+
+
+class PartialDateTests(SimpleTestCase):
+    def test_rough_dates_are_read_as_the_first_day_with_their_precision(self):
+        """The data files' date syntax gives the stored date and precision of tracker.partial_dates."""
+        parse_date = build_module().parse_date
+        expected = {
+            "2011-09-16": (D("2011-09-16"), "day"),
+            "2019-09": (D("2019-09-01"), "month"),
+            "2019": (D("2019-01-01"), "year"),
+            2019: (D("2019-01-01"), "year"),
+            "early 2012": (D("2012-01-01"), "early"),
+            "mid 2012": (D("2012-05-01"), "mid"),
+            "late 2011": (D("2011-09-01"), "late"),
+            "before 2019-08": (D("2019-08-01"), "before"),
+        }
+        for text, parsed in expected.items():
+            with self.subTest(text=text):
+                self.assertEqual(parse_date(text, "here"), parsed)
+
+    def test_anything_else_is_refused(self):
+        """Impossible days, other words and day-precise 'before' dates are errors, not guesses."""
+        module = build_module()
+        for text in ("2019-02-30", "2019-13", "autumn 2011", "before 2019-08-01", "19", "2019/09"):
+            with self.subTest(text=text), self.assertRaises(module.DataError):
+                module.parse_date(text, "here")
