@@ -64,7 +64,7 @@ class ThresholdDepositTestCase(TestCase):
         new = {key: after[key] - before.get(key, 0) for key in after if after[key] != before.get(key, 0)}
         self.assertEqual(set(new.values()), {1}, "no record has two new history rows")
         kinds = {}
-        for kind, record_id in new:
+        for kind, _record_id in new:
             kinds[kind] = kinds.get(kind, 0) + 1
         # This participation, the 29 others (entry into force), the treaty, and
         # two obligations for each of the 30 (created for the new party, or given deadlines).
@@ -138,7 +138,9 @@ class TreatyHistoryTestCase(TestCase):
             (self.newest().entry_into_force_date, self.newest().history_change_reason),
             (D(2009, 9, 1), "Typo in the rule"),
         )
-        self.assertEqual(model_to_dict(self.newest().instance), model_to_dict(Treaty.objects.get(pk=treaty.pk)))
+        self.assertEqual(
+            model_to_dict(self.newest().instance), model_to_dict(Treaty.objects.get(pk=treaty.pk))
+        )
         participation = Participation.objects.get(pk=self.parties[0].pk)
         self.assertEqual(participation.entry_into_force_date, D(2009, 9, 1))
         stockpile = participation.obligations.get(kind=Obligation.Kind.STOCKPILE)
