@@ -36,7 +36,7 @@ PUBLIC = {
     "/states.csv": 6,
     "/states.json": 6,
     "/states/lb/": 8,
-    "/states/lb/history/": 28,
+    "/states/lb/history/": 32,
     "/deadlines/": 7,
     "/deadlines.ics": 3,
     "/working-groups/": 4,

@@ -8,8 +8,10 @@ How a page is read, in a fixed number of ORM queries whatever the size of the
 history (the indexes are declared by ``tracker.models.History``):
 
 1. the keys (time, id) of the newest ``limit`` rows of each kind, each an
-   ordered walk of a (history_date, history_id) index, or of a (parent,
-   history_date, history_id) index for one State's records; merged in Python;
+   ordered walk of a (history_date, history_id) index; for one State, one such
+   walk per record or parent record of the State (a State has a few of each
+   kind), on an (id or parent, history_date, history_id) index; merged in
+   Python;
 2. for each kind on the page, its rows, with the id of each one's previous
    version (one probe of the (id, history_date, history_id) index per row),
    then those previous versions;
@@ -137,22 +139,20 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
     """
     kinds = list(KINDS) if not kinds else [k for k in KINDS if k in set(kinds)]
     cursor = decode_cursor(before) if before else None
-    scope = {}
+    walks = {kind: [Q()] for kind in kinds}
     if state is not None:
         state = (
             state if isinstance(state, m.State) else m.State.objects.filter(iso2=str(state).upper()).first()
         )
         if state is None:
             return []
-        scope = _state_scope(state.pk)
+        walks = _state_walks(state.pk)
         kinds = [k for k in kinds if k in STATE_KINDS]
     user_id = getattr(user, "pk", user)
 
     streams = []
     for kind in kinds:
         qs = history_model(kind).objects.all()
-        if kind in scope:
-            qs = qs.filter(scope[kind])
         if start:
             qs = qs.filter(history_date__gte=_day_start(start))
         if end:
@@ -162,8 +162,11 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
         if cursor is not None:
             qs = qs.filter(_after_cursor(kind, cursor))
         order = _kind_order(kind)
-        keys = qs.order_by(*NEWEST).values_list("history_date", "history_id")[:limit]
-        streams.append([((date, -order, history_id), kind) for date, history_id in keys])
+        # One ordered walk of an index per filter: the kind's whole table, or each
+        # of the State's records (or parent records) of this kind.
+        for scope in walks[kind]:
+            keys = qs.filter(scope).order_by(*NEWEST).values_list("history_date", "history_id")[:limit]
+            streams.append([((date, -order, history_id), kind) for date, history_id in keys])
     page = list(itertools.islice(heapq.merge(*streams, reverse=True), limit))
 
     wanted = {}
@@ -185,27 +188,31 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
     return _build_changes([(kind, rows[(kind, key[2])]) for key, kind in page])
 
 
-def _state_scope(state_id):
-    """Return {kind: Q} selecting the history rows of one State's records, deleted ones included.
+def _state_walks(state_id):
+    """Return {kind: [Q, ...]}: one filter per index walk over the history of a State's records.
 
-    Two queries find the State's participations and obligations as they were
-    ever recorded (each reads one index range of that State's versions).
+    Each filter selects one contiguous range of an index ordered by date: a
+    record's versions (id), or a parent record's children (participation_id,
+    obligation_id, state_id). So each walk reads at most a page of index
+    entries, however many versions the State's records have. The records
+    are the State's current ones and those deleted since (found in the small
+    index of deletion rows).
     """
-    participation_ids = set(
-        history_model("participation").objects.filter(state_id=state_id).values_list("id", flat=True)
-    )
-    obligation_ids = set(
-        history_model("obligation")
-        .objects.filter(participation_id__in=participation_ids)
-        .values_list("id", flat=True)
-    )
+
+    def ids(kind, **parent):
+        live = KINDS[kind].objects.filter(**parent).values_list("pk", flat=True)
+        deleted = history_model(kind).objects.filter(history_type="-", **parent).values_list("id", flat=True)
+        return sorted({*live, *deleted})
+
+    participations = ids("participation", state_id=state_id)
+    obligations = ids("obligation", participation_id__in=participations) if participations else []
     return {
-        "state": Q(id=state_id),
-        "participation": Q(state_id=state_id),
-        "step": Q(participation_id__in=participation_ids),
-        "obligation": Q(participation_id__in=participation_ids),
-        "extension": Q(obligation_id__in=obligation_ids),
-        "assignment": Q(state_id=state_id),
+        "state": [Q(id=state_id)],
+        "participation": [Q(id=i) for i in participations],
+        "step": [Q(participation_id=i) for i in participations],
+        "obligation": [Q(id=i) for i in obligations],
+        "extension": [Q(obligation_id=i) for i in obligations],
+        "assignment": [Q(state_id=state_id)],
     }
 
 

@@ -85,15 +85,18 @@ class History(HistoricalRecords):
 
     Every historical table gets (history_date, history_id), for the change log,
     its feed and the audit log, newest first; and (id, history_date,
-    history_id), to find a row's previous version. ``by`` names the leading
-    fields of one more index, for the foreign keys a State's history page
-    filters on. These composite indexes replace simple-history's single-column
-    ones on the same leading columns, which would only slow every save down.
+    history_id), for one record's versions (its history on a State's page, a
+    row's previous version). ``by`` names a foreign key whose rows a State's
+    history walks newest first: (by, history_date, history_id).
+    ``deleted_by`` names a foreign key by which a State's page finds the
+    records deleted since (a small index of deletion rows only). These
+    composite indexes replace simple-history's single-column ones on the same
+    leading columns, which would only slow every save down.
     """
 
-    def __init__(self, *args, by=(), **kwargs):
-        self.indexed_by = tuple(by)
-        kwargs.setdefault("no_db_index", ["id", *self.indexed_by[:1]])
+    def __init__(self, *args, by=None, deleted_by=None, **kwargs):
+        self.indexed_by, self.deleted_by = by, deleted_by
+        kwargs.setdefault("no_db_index", ["id", *[name for name in (by, deleted_by) if name]])
         super().__init__(*args, **kwargs)
 
     def get_extra_fields(self, model, fields):
@@ -122,8 +125,17 @@ class History(HistoricalRecords):
             models.Index(fields=["id", *order], name=f"{prefix}_obj"),
         ]
         if self.indexed_by:
-            fields = [*self.indexed_by, *order]
-            meta["indexes"].append(models.Index(fields=fields, name=f"{prefix}_{self.indexed_by[0][:5]}"))
+            meta["indexes"].append(
+                models.Index(fields=[self.indexed_by, *order], name=f"{prefix}_{self.indexed_by[:5]}")
+            )
+        if self.deleted_by:
+            meta["indexes"].append(
+                models.Index(
+                    fields=[self.deleted_by, "id"],
+                    condition=Q(history_type="-"),
+                    name=f"{prefix}_del",
+                )
+            )
         return meta
 
 
@@ -586,7 +598,7 @@ class Participation(Record):
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ParticipationQuerySet.as_manager()
-    history = History(by=("state", "id"))
+    history = History(deleted_by="state")
 
     class Meta:
         ordering = ["state__name"]
@@ -772,7 +784,7 @@ class RatificationStep(Record):
     expected_precision = precision_field("expected date precision")
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
-    history = History(by=("participation",))
+    history = History(by="participation")
 
     class Meta:
         ordering = ["participation", "date", "pk"]
@@ -930,7 +942,7 @@ class Obligation(Record):
     source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
 
     objects = ObligationQuerySet.as_manager()
-    history = History(by=("participation", "id"))
+    history = History(deleted_by="participation")
 
     class Meta:
         ordering = ["current_deadline", "kind"]
@@ -1187,7 +1199,7 @@ class Extension(Record):
     notes = models.TextField(blank=True)
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
-    history = History(by=("obligation",))
+    history = History(by="obligation")
 
     class Meta:
         ordering = ["obligation", "new_deadline", "requested_on", "pk"]
@@ -1334,7 +1346,7 @@ class CoordinatorAssignment(Record):
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = AssignmentQuerySet.as_manager()
-    history = History(by=("state",))
+    history = History(by="state")
 
     class Meta:
         ordering = ["group", "term_start", "state__name"]
