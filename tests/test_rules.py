@@ -217,15 +217,55 @@ class ObligationStatusTestCase(unittest.TestCase):
         self.assertEqual(rules.obligation_status(D(2030, 1, 1), deadline, True, done), rules.COMPLETED)
 
     def test_a_pending_extension_request_is_not_overdue(self):
-        """A request filed before the deadline keeps the obligation in progress until decided."""
+        """A request awaiting its decision keeps a passed deadline from being overdue."""
         late = D(2021, 6, 1)
         self.assertEqual(
-            rules.obligation_status(late, D(2021, 5, 1), True, None, extension_pending=True),
-            rules.IN_PROGRESS,
+            rules.obligation_status(late, D(2021, 5, 1), True, None, awaiting_decision=True),
+            rules.AWAITING_DECISION,
         )
         self.assertEqual(
-            rules.obligation_status(late, D(2021, 5, 1), True, None, extension_pending=False), rules.OVERDUE
+            rules.obligation_status(late, D(2021, 5, 1), True, None, awaiting_decision=False), rules.OVERDUE
         )
+
+    def test_a_decision_not_recorded_is_unknown_never_overdue(self):
+        """After the meeting, a request with no recorded outcome is a gap: not overdue, not awaiting."""
+        self.assertEqual(
+            rules.obligation_status(D(2026, 1, 1), D(2025, 8, 1), True, None, decision_not_recorded=True),
+            rules.UNKNOWN,
+        )
+
+    def test_a_request_awaits_its_decision_until_its_meeting_has_ended(self):
+        """Lao PDR's request to the 12MSP (10–13 September 2024): awaited until 13 September, then a gap."""
+        request = {"requested_on": D(2024, 3, 1), "decided": False, "decision_day": None}
+        end = D(2024, 9, 13)
+        self.assertEqual(
+            rules.request_state(D(2024, 2, 1), meeting_end=end, **request), rules.NOT_YET_REQUESTED
+        )
+        self.assertEqual(rules.request_state(D(2024, 9, 13), meeting_end=end, **request), rules.AWAITING)
+        self.assertEqual(
+            rules.request_state(D(2024, 9, 14), meeting_end=end, **request), rules.DECISION_NOT_RECORDED
+        )
+        self.assertEqual(
+            rules.request_state(D(2024, 9, 14), meeting_end=None, **request), rules.DECISION_NOT_RECORDED
+        )
+
+    def test_a_decided_request_counts_from_its_decision_day(self):
+        """Bosnia and Herzegovina's request decided by silence procedure after the 2RC's first part."""
+        decided = {"requested_on": D(2020, 3, 1), "decided": True, "meeting_end": D(2020, 11, 27)}
+        self.assertEqual(
+            rules.request_state(D(2021, 1, 1), decision_day=D(2021, 3, 1), **decided), rules.AWAITING
+        )
+        self.assertEqual(
+            rules.request_state(D(2021, 3, 1), decision_day=D(2021, 3, 1), **decided), rules.DECIDED
+        )
+        self.assertEqual(rules.request_state(D(2020, 11, 27), decision_day=None, **decided), rules.DECIDED)
+
+    def test_a_deadline_as_it_stood_on_a_day(self):
+        """Bulgaria's stockpile deadline: 1 Oct 2019, extended at the 9MSP (decided 4 Sep 2019) to 1 Apr 2021."""
+        granted = [(D(2019, 9, 4), D(2021, 4, 1)), (D(2021, 2, 28), D(2022, 10, 1))]
+        self.assertEqual(rules.deadline_on(D(2019, 9, 3), D(2019, 10, 1), granted), D(2019, 10, 1))
+        self.assertEqual(rules.deadline_on(D(2019, 9, 4), D(2019, 10, 1), granted), D(2021, 4, 1))
+        self.assertEqual(rules.deadline_on(D(2022, 1, 1), D(2019, 10, 1), granted), D(2022, 10, 1))
 
     def test_completion_is_known_even_when_applicability_was_not_recorded(self):
         """A completion date proves the obligation existed and was met."""

@@ -34,17 +34,6 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 # status list the data is as at. A fixed value keeps the output byte-stable.
 DATA_AS_AT = datetime.datetime(2026, 2, 3, tzinfo=datetime.UTC)
 
-# The field holding each partial date's precision. The data files never name it:
-# the precision is written in the date itself ("2019-09", "late 2011").
-PRECISION = {
-    "date": "date_precision",
-    "start_date": "dates_precision",
-    "expected_date": "expected_precision",
-    "expected_completion": "expected_precision",
-    "completed_on": "completed_precision",
-    "new_deadline": "new_deadline_precision",
-}
-
 
 class DataError(Exception):
     """A mistake in a data file, said in one sentence naming the file, the record and the field."""
@@ -163,14 +152,16 @@ class Builder:
         from django.db import DatabaseError
 
         obj = obj or model(**fixed)
+        # The data files never name a date's precision: it is written in the date ("2019-09", "late 2011").
+        precisions = model.PARTIAL_DATES
         for name, value in record.items():
             at = f"{where}, field {name}"
             try:
                 field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 raise DataError(f"{where}: {model.__name__} has no field {name!r}.") from None
-            if not field.editable or field.auto_created or name in PRECISION.values():
-                why = "is written in the date itself" if name in PRECISION.values() else "is computed"
+            if not field.editable or field.auto_created or name in precisions.values():
+                why = "is written in the date itself" if name in precisions.values() else "is computed"
                 raise DataError(f"{at}: this value {why}; remove the field.")
             if value is None or value == "":
                 value = field.get_default()
@@ -178,8 +169,8 @@ class Builder:
                 value = self.lookup(field.related_model, value, at)
             elif field.get_internal_type() == "DateField":
                 value, precision = parse_date(value, at)
-                if name in PRECISION and hasattr(obj, PRECISION[name]):
-                    setattr(obj, PRECISION[name], precision)
+                if name in precisions:
+                    setattr(obj, precisions[name], precision)
                 elif precision != partial_dates.DAY:
                     raise DataError(f"{at}: {record[name]!r} is not a day; this field takes exact days only.")
             setattr(obj, field.name, value)
@@ -194,6 +185,15 @@ class Builder:
         except DatabaseError as error:
             raise DataError(f"{where}: the database refused the record ({error}).") from None
         return obj
+
+    def nested(self, model, items, where, **parent):
+        """Build the records listed under a parent record (a meeting's parts, an obligation's extensions)."""
+        if items is not None and not isinstance(items, list):
+            raise DataError(f"{where}s: expected a list of records.")
+        for number, item in enumerate(items or [], start=1):
+            if not isinstance(item, dict):
+                raise DataError(f"{where} {number}: expected lines of 'field: value'.")
+            self.make(model, item, f"{where} {number}", **parent)
 
     def lookup(self, model, key, where):
         found = self.keys.get(model, {}).get(str(key))
@@ -261,8 +261,11 @@ class Builder:
             self.check_quotes(record, where)
             if record.get("short_name") and record["short_name"] in self.keys[models.Meeting]:
                 raise DataError(f"{where}, field short_name: another meeting of the treaty has it.")
+            parts, documents = record.pop("parts", None), record.pop("documents", None)
             meeting = self.make(models.Meeting, record, where, treaty=treaty)
             self.keys[models.Meeting][meeting.short_name] = meeting
+            self.nested(models.MeetingPart, parts, f"{where}, part", meeting=meeting)
+            self.nested(models.Document, documents, f"{where}, document", meeting=meeting)
 
         for where, record in records(folder / "working_groups.yaml", "slug"):
             self.check_quotes(record, where)
@@ -290,11 +293,10 @@ class Builder:
                     "(only a State that deposited an instrument has a stockpile and a clearance one)."
                 )
             obligation = self.make(models.Obligation, record, where, obj=obligation)
-            for number, extension in enumerate(extensions, start=1):
-                at = f"{where}, extension {number}"
-                if not isinstance(extension, dict):
-                    raise DataError(f"{at}: expected lines of 'field: value'.")
-                self.make(models.Extension, extension, at, obligation=obligation)
+            self.nested(models.Extension, extensions, f"{where}, extension", obligation=obligation)
+
+        for where, record in records(folder / "declarations.yaml", "participation", "kind"):
+            self.make(models.Declaration, record, where)
 
 
 def normalised(text):
@@ -315,7 +317,9 @@ def build(data, seeds_folder, output):
         builder.states(data / "states.csv")
         # Source keys are shared by all treaties, so every folder's sources come first.
         for folder in folders:
-            builder.sources(folder / "sources.yaml")
+            # sources.yaml, and any sources-<topic>.yaml beside it.
+            for path in sorted(folder.glob("sources*.yaml")):
+                builder.sources(path)
         for folder in folders:
             builder.treaty(folder)
         # Shipped rows start at version 1 with one fixed timestamp, so the output is stable.

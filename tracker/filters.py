@@ -182,7 +182,7 @@ class StateListForm(forms.Form):
         if data.get("in_force"):
             rows = [row for row in rows if row.in_force == (data["in_force"] == "yes")]
         if data.get("deadline_before"):
-            rows = [row for row in rows if row.open_deadline_before(data["deadline_before"], as_of)]
+            rows = [row for row in rows if row.open_deadline_before(data["deadline_before"])]
         if data.get("working_group"):
             assignments = CoordinatorAssignment.objects.filter(
                 group__slug=data["working_group"], group__treaty=treaty

@@ -39,12 +39,14 @@ KINDS = m.TRACKED
 KIND_SLUGS = list(KINDS)
 KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
 # Kinds whose records belong to one State.
-STATE_KINDS = ("state", "participation", "step", "obligation", "extension", "assignment")
+STATE_KINDS = ("state", "participation", "declaration", "step", "obligation", "extension", "assignment")
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Bookkeeping, not facts: never shown as a change. (A date's precision is shown
 # with the date itself; see display().)
-BOOKKEEPING = {"version", "updated_at", "extension_pending"}
+BOOKKEEPING = {"version", "updated_at", "extension_pending", "search_text"}
+# Facts for editors only: in the admin's audit log, never on a public page or in the feed.
+EDITORS_ONLY = {"research_notes"}
 
 # Newest first: the order of every stream.
 NEWEST = ("-history_date", "-history_id")
@@ -129,13 +131,14 @@ def _after_cursor(kind, cursor):
 # --- reading a page ------------------------------------------------------------------
 
 
-def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=50, user=None):
+def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=50, user=None, public=True):
     """Return up to ``limit`` changes, newest first.
 
     ``state`` is a State or ISO code; ``kinds`` an iterable of KINDS slugs;
     ``start`` and ``end`` dates (inclusive, UTC days); ``before`` the cursor of
-    the last change of the previous page; ``user`` an editor (User or id).
-    Raises ValueError for an invalid cursor.
+    the last change of the previous page; ``user`` an editor (User or id);
+    ``public`` leaves out the editors' research notes (the admin's audit log
+    shows them). Raises ValueError for an invalid cursor.
     """
     kinds = list(KINDS) if not kinds else [k for k in KINDS if k in set(kinds)]
     cursor = decode_cursor(before) if before else None
@@ -185,7 +188,7 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
             .annotate(previous_id=Subquery(previous.values("history_id")[:1]))
         )
         rows.update(((kind, row.history_id), row) for row in found)
-    return _build_changes([(kind, rows[(kind, key[2])]) for key, kind in page])
+    return _build_changes([(kind, rows[(kind, key[2])]) for key, kind in page], public)
 
 
 def _state_walks(state_id):
@@ -209,6 +212,7 @@ def _state_walks(state_id):
     return {
         "state": [Q(id=state_id)],
         "participation": [Q(id=i) for i in participations],
+        "declaration": [Q(participation_id=i) for i in participations],
         "step": [Q(participation_id=i) for i in participations],
         "obligation": [Q(id=i) for i in obligations],
         "extension": [Q(obligation_id=i) for i in obligations],
@@ -264,13 +268,11 @@ def latest_change_at():
 # --- values as readers see them --------------------------------------------------------
 
 
-def tracked_fields(model):
-    """The fields of ``model`` whose changes are shown: every stored fact, computed ones included."""
-    return [
-        f
-        for f in model._meta.concrete_fields
-        if not f.primary_key and f.name not in BOOKKEEPING and f.name not in precision_fields(model)
-    ]
+def tracked_fields(model, public=False):
+    """The fields of ``model`` whose changes are shown: every stored fact, computed ones included
+    (without the editors' research notes when ``public``)."""
+    hidden = BOOKKEEPING | precision_fields(model) | (EDITORS_ONLY if public else set())
+    return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in hidden]
 
 
 def precision_fields(model):
@@ -342,14 +344,15 @@ def _short_label(obj):
     return str(obj)
 
 
-def field_changes(older, newer, names=None):
+def field_changes(older, newer, names=None, public=False):
     """Return [FieldChange] between two historical rows of one record (``older`` may be None).
 
     simple-history's own diff, with the computed fields included; in the
-    model's field order; a precision change shown as a change of its date.
+    model's field order; a precision change shown as a change of its date;
+    without research notes when ``public``.
     """
     model = newer.instance_type
-    shown = tracked_fields(model)
+    shown = tracked_fields(model, public)
     if older is None:
         changed = {f.name for f in shown}
     else:
@@ -371,7 +374,7 @@ def field_changes(older, newer, names=None):
 # --- turning rows into Change values ------------------------------------------------------
 
 
-def _build_changes(page):
+def _build_changes(page, public):
     if not page:
         return []
     by_kind = {}
@@ -393,12 +396,14 @@ def _build_changes(page):
         previous = previous_rows.get((kind, row.previous_id))
         action = ACTIONS.get(row.history_type, "changed")
         if action == "created":
-            fields = field_changes(None, row, names)
+            fields = field_changes(None, row, names, public)
         elif action == "deleted":
-            fields = [FieldChange(c.name, c.label, c.new, "") for c in field_changes(None, row, names)]
+            fields = [
+                FieldChange(c.name, c.label, c.new, "") for c in field_changes(None, row, names, public)
+            ]
         else:
             # Without the earlier version (a trimmed history), every value is shown as new.
-            fields = field_changes(previous, row, names)
+            fields = field_changes(previous, row, names, public)
         state_id = states.state_id(kind, row)
         result.append(
             Change(
@@ -453,7 +458,7 @@ class _StateNames:
                 state_ids.add(row.id)
             elif kind in ("participation", "assignment"):
                 state_ids.add(row.state_id)
-            elif kind in ("step", "obligation"):
+            elif kind in ("declaration", "step", "obligation"):
                 participation_ids.add(row.participation_id)
             elif kind == "extension":
                 obligation_ids.add(row.obligation_id)
@@ -472,7 +477,7 @@ class _StateNames:
             return row.id
         if kind in ("participation", "assignment"):
             return row.state_id
-        if kind in ("step", "obligation"):
+        if kind in ("declaration", "step", "obligation"):
             return self.participation_state.get(row.participation_id)
         if kind == "extension":
             return self.participation_state.get(self.obligation_participation.get(row.obligation_id))
@@ -493,7 +498,7 @@ def _object_repr(kind, row, state, names):
         return row.name
     if kind == "participation":
         return f"{state} – {names.label(m.Treaty, row.treaty_id)}"
-    if kind in ("step", "obligation"):
+    if kind in ("declaration", "step", "obligation"):
         return f"{state}: {dict(model._meta.get_field('kind').flatchoices).get(row.kind, row.kind)}"
     if kind == "extension":
         return f"{state}: extension request"
@@ -503,6 +508,9 @@ def _object_repr(kind, row, state, names):
         return row.short_name
     if kind == "meeting":
         return row.short_name or row.name
+    if kind in ("meeting-part", "document"):
+        meeting = names.label(m.Meeting, row.meeting_id)
+        return f"{meeting}: {row.label if kind == 'meeting-part' else row.title}"
     if kind == "source":
         return row.title
     return str(row.instance)

@@ -7,12 +7,14 @@ everywhere else. Every model keeps its full history with django-simple-history.
 
 import contextlib
 import contextvars
+import copy
 import dataclasses
 import datetime
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -75,8 +77,10 @@ def precision_field(verbose_name="precision"):
         verbose_name,
         max_length=8,
         choices=partial_dates.CHOICES,
-        default=partial_dates.DAY,
-        help_text="How exactly the date is known. A month-only date is stored as the 1st of that month.",
+        blank=True,
+        default="",
+        help_text="How exactly the date is known (an exact day if left empty). "
+        "A month-only date is stored as the 1st of that month.",
     )
 
 
@@ -148,6 +152,12 @@ class Record(models.Model):
         help_text="Raised by one on every save; a form saved from an older version is refused.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+    research_notes = models.TextField(
+        "research notes (editors only)",
+        blank=True,
+        help_text="What was and was not found, doubts between sources, what to check next. "
+        "Never shown on a public page, in a download or a feed.",
+    )
 
     objects = RecordQuerySet.as_manager()
 
@@ -158,11 +168,16 @@ class Record(models.Model):
         abstract = True
 
     def clean(self):
-        # A date of month precision is stored as the 1st of the month, and so on.
+        # A date of month precision is stored as the 1st of the month, and so on; a
+        # precision without its date means nothing and is cleared.
         for date_field, precision_field in self.PARTIAL_DATES.items():
             value = getattr(self, date_field)
-            if value is not None:
-                setattr(self, date_field, partial_dates.normalise(value, getattr(self, precision_field)))
+            if value is None:
+                setattr(self, precision_field, "")
+            else:
+                precision = getattr(self, precision_field) or partial_dates.DAY
+                setattr(self, precision_field, precision)
+                setattr(self, date_field, partial_dates.normalise(value, precision))
 
     def lock_parents(self):
         """Lock the rows this record's save also writes or recomputes, before the record's own.
@@ -224,8 +239,39 @@ class Treaty(Record):
     slug = models.SlugField(unique=True, help_text="Used in addresses and filters, e.g. 'ccm'.")
     adopted_on = models.DateField(null=True, blank=True)
     opened_for_signature_on = models.DateField(null=True, blank=True)
+    concluded_at = models.CharField(
+        "concluded at", max_length=100, blank=True, help_text="Where it was adopted. Example: 'Dublin'."
+    )
+    opened_at = models.CharField(
+        "opened for signature at", max_length=100, blank=True, help_text="Example: 'Oslo'."
+    )
     depositary = models.CharField(max_length=200, blank=True)
+    registration_number = models.CharField(
+        max_length=20, blank=True, help_text="The UN registration number. Example: '47713'."
+    )
+    registration_date = models.DateField(null=True, blank=True)
+    treaty_series = models.CharField(
+        max_length=100, blank=True, help_text="Example: 'United Nations, Treaty Series, vol. 2688, p. 39'."
+    )
     text_url = models.URLField("address of the text", max_length=500, blank=True)
+    depositary_url = models.URLField("address of the depositary's status page", max_length=500, blank=True)
+    secretariat_url = models.URLField(
+        "address of the implementation support unit", max_length=500, blank=True
+    )
+    depositary_as_at = models.DateField(
+        "depositary record as at",
+        null=True,
+        blank=True,
+        help_text="The date of the depositary's status list the participations were last checked against.",
+    )
+    source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The depositary's status list, for the dates and registration above.",
+    )
 
     eif_instruments = models.PositiveSmallIntegerField(
         "instruments needed for entry into force",
@@ -310,16 +356,18 @@ class Treaty(Record):
     def standings(self, states, as_of, obligations=True):
         """Return a Standing of every State of ``states`` under this treaty on ``as_of``, in their order.
 
-        Two queries: the treaty's participations and, with ``obligations``, their
-        obligations (deadlines are given for parties on ``as_of`` only). A State
-        without a participation row is a non-signatory.
+        Each shows the participation as known that day (Participation.known_on).
+        Queries: the treaty's participations and, with ``obligations``, their
+        obligations, extensions and those extensions' meetings (deadlines are
+        given for parties on ``as_of`` only). A State without a participation
+        row is a non-signatory.
         """
         participations = self.participations.all()
         if obligations:
             # A plain list per participation: much cheaper to read for 200 rows than
             # participation.obligations.all(), which builds a queryset per row.
             participations = participations.prefetch_related(
-                Prefetch("obligations", to_attr="prefetched_obligations")
+                Prefetch("obligations", queryset=Obligation.objects.with_extensions(), to_attr="prefetched")
             )
         by_state = {}
         for participation in participations:
@@ -332,8 +380,9 @@ class Treaty(Record):
             status = participation.status(as_of)
             kinds = {}
             if obligations and participation.pk and status == rules.PARTY:
-                kinds = {o.kind: o for o in participation.prefetched_obligations}
-            result.append(Standing(state, participation, status, participation.in_force(as_of), kinds))
+                kinds = {o.kind: o for o in participation.prefetched}
+            known = participation.known_on(as_of)
+            result.append(Standing(state, known, status, participation.in_force(as_of), as_of, kinds))
         return result
 
     def membership(self, participations, until):
@@ -456,13 +505,23 @@ class Treaty(Record):
                 participation.recompute(changed_by or self, participation.locked_obligations)
 
 
+def searchable(text):
+    """``text`` as State search compares it: lower case, without accents or punctuation."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return " ".join("".join(c if c.isalnum() else " " for c in text).split())
+
+
 class StateQuerySet(RecordQuerySet):
     def search(self, text):
-        """States whose name contains ``text``, or whose ISO code is ``text``."""
+        """States whose name or another name contains ``text`` (accents and case aside), or whose ISO code is ``text``."""
         text = text.strip()
         if not text:
             return self
-        return self.filter(Q(name__icontains=text) | Q(iso2__iexact=text) | Q(iso3__iexact=text))
+        words = searchable(text)
+        found = Q(iso2__iexact=text) | Q(iso3__iexact=text)
+        if words:
+            found |= Q(search_text__contains=words)
+        return self.filter(found)
 
 
 class State(Record):
@@ -491,6 +550,23 @@ class State(Record):
     region = models.CharField("UN region", max_length=10, choices=Region.choices)
     subregion = models.CharField("UN sub-region", max_length=60, blank=True)
     membership = models.CharField(max_length=10, choices=Membership.choices, default=Membership.MEMBER)
+    aliases = models.CharField(
+        "other names",
+        max_length=300,
+        blank=True,
+        help_text="Names readers may search for, separated by semicolons. Example: 'Laos; Lao PDR'.",
+    )
+    search_text = models.TextField(
+        editable=False, blank=True, help_text="Computed: the names and codes, as search compares them."
+    )
+    source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the name, codes and region come from.",
+    )
 
     objects = StateQuerySet.as_manager()
     history = History()
@@ -512,6 +588,14 @@ class State(Record):
         self.iso3 = (self.iso3 or "").upper()
         if len(self.iso2) != 2 or not self.iso2.isalpha():
             raise ValidationError({"iso2": "An ISO 3166-1 alpha-2 code is two letters, e.g. 'LB'."})
+
+    def save(self, *args, **kwargs):
+        names = [self.name, *self.aliases.split(";")]
+        self.search_text = "|".join(filter(None, (searchable(name) for name in names)))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
 
 class ParticipationQuerySet(RecordQuerySet):
@@ -737,6 +821,28 @@ class Participation(Record):
             as_of or today(), self.signature_date, self.deposit_date, self.withdrawal_effective_date
         )
 
+    def known_on(self, as_of):
+        """This participation as it was known on ``as_of``: an unsaved copy without the later facts.
+
+        A signature, deposit or withdrawal notice after ``as_of`` is left out, and
+        so is what follows from it. Entry into force was known once the deposit
+        was made and, for the first instruments, once the treaty's deciding
+        deposit was (its date follows from that one).
+        """
+        known = copy.copy(self)
+        if known.signature_date and known.signature_date > as_of:
+            known.signature_date = None
+        if known.deposit_date and known.deposit_date > as_of:
+            known.deposit_date, known.instrument, known.provisional_application_date = None, "", None
+        threshold = self.treaty.threshold_date
+        if known.deposit_date is None or threshold is None or threshold > as_of:
+            known.entry_into_force_date = None
+        if known.withdrawal_notice_date and known.withdrawal_notice_date > as_of:
+            known.withdrawal_notice_date = known.withdrawal_effective_date = None
+        if known.provisional_application_date and known.provisional_application_date > as_of:
+            known.provisional_application_date = None
+        return known
+
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label
 
@@ -811,6 +917,43 @@ class RatificationStep(Record):
         return partial_dates.display(self.expected_date, self.expected_precision)
 
 
+class Declaration(Record):
+    """A declaration, reservation or territorial application a State made with its instrument (or later)."""
+
+    PARTIAL_DATES = {"date": "date_precision"}
+
+    class Kind(models.TextChoices):
+        DECLARATION = "declaration", "Declaration"
+        RESERVATION = "reservation", "Reservation"
+        TERRITORIAL = "territorial", "Territorial application"
+        OBJECTION = "objection", "Objection"
+
+    participation = models.ForeignKey(Participation, models.CASCADE, related_name="declarations")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DECLARATION)
+    date = models.DateField(null=True, blank=True, help_text="When it was made, if the depositary gives it.")
+    date_precision = precision_field("date precision")
+    text = models.TextField(help_text="The text as the depositary publishes it, or its gist in a sentence.")
+    notification = models.CharField(
+        "depositary notification",
+        max_length=60,
+        blank=True,
+        help_text="Example: 'C.N.347.2024.TREATIES-XXVI.6'.",
+    )
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = History(by="participation")
+
+    class Meta:
+        ordering = ["participation", "date", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.participation.state}"
+
+    @property
+    def date_display(self):
+        return partial_dates.display(self.date, self.date_precision)
+
+
 class ObligationQuerySet(RecordQuerySet):
     def of_parties(self, as_of):
         """Obligations of States that have not withdrawn by ``as_of``: withdrawal ends them."""
@@ -837,8 +980,24 @@ class ObligationQuerySet(RecordQuerySet):
         return self.open_on(as_of).due_before(as_of).filter(extension_pending=False)
 
     def awaiting_decision(self, as_of):
-        """Open obligations past their deadline with an extension request awaiting its decision."""
-        return self.open_on(as_of).due_before(as_of).filter(extension_pending=True)
+        """Open obligations past their deadline with an extension request whose meeting has not ended."""
+        return self.open_on(as_of).due_before(as_of).filter(Exists(_requests_awaiting(as_of)))
+
+    def decision_not_recorded(self, as_of):
+        """Open obligations past their deadline with a request whose decision the record lacks
+        (its meeting has ended, or none is recorded): a gap for editors to fill."""
+        return (
+            self.open_on(as_of)
+            .due_before(as_of)
+            .filter(extension_pending=True)
+            .exclude(Exists(_requests_awaiting(as_of)))
+        )
+
+    def with_extensions(self):
+        """With their extensions and those extensions' meetings, for status() and deadline_on()."""
+        return self.prefetch_related(
+            Prefetch("extensions", queryset=Extension.objects.select_related("meeting").order_by("pk"))
+        )
 
     def upcoming(self, as_of, days=None):
         """Applicable open obligations whose deadline is on or after ``as_of`` (within ``days``)."""
@@ -889,6 +1048,15 @@ class ObligationQuerySet(RecordQuerySet):
         return self.select_related("participation__state", "participation__treaty")
 
 
+def _requests_awaiting(as_of):
+    """The pending extension requests of the outer obligation whose meeting has not ended on ``as_of``."""
+    not_over = Q(meeting__end_date__gte=as_of) | Q(meeting__end_date=None, meeting__start_date__gte=as_of)
+    undated = Q(meeting__end_date=None, meeting__start_date=None, meeting__isnull=False)
+    return Extension.objects.filter(obligation=OuterRef("pk"), decision=Extension.Decision.PENDING).filter(
+        not_over | undated
+    )
+
+
 class Obligation(Record):
     """A State Party's stockpile destruction (Art. 3) or clearance (Art. 4) obligation."""
 
@@ -909,6 +1077,7 @@ class Obligation(Record):
         IN_PROGRESS = rules.IN_PROGRESS, "In progress"
         COMPLETED = rules.COMPLETED, "Completed"
         OVERDUE = rules.OVERDUE, "Overdue"
+        AWAITING_DECISION = rules.AWAITING_DECISION, "Extension requested, decision awaited"
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="obligations")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -1021,13 +1190,53 @@ class Obligation(Record):
         super().save(update_fields=["original_deadline", "current_deadline", "extension_pending"])
         return True
 
+    @property
+    def applies(self):
+        """True, False, or None when it is not recorded whether the State has anything to destroy or clear."""
+        return {self.Applicability.APPLICABLE: True, self.Applicability.NOT_APPLICABLE: False}.get(
+            self.applicability
+        )
+
+    def completed_by(self, as_of):
+        """The completion date if the obligation was certainly completed by ``as_of``, else None.
+
+        A completion known only as "2023" counts from 31 December 2023.
+        """
+        if self.completed_on is None:
+            return None
+        end = partial_dates.period_end(self.completed_on, self.completed_precision)
+        return end if end <= as_of else None
+
+    def deadline_on(self, as_of=None):
+        """The deadline as it stood on ``as_of``: an extension counts from the day it was decided.
+
+        Note: reads the extensions with their meetings, unless prefetched (with_extensions()).
+        """
+        as_of = as_of or today()
+        granted = [
+            (e.known_from, e.new_deadline)
+            for e in self.extensions.all()
+            if e.decision == Extension.Decision.GRANTED
+        ]
+        return rules.deadline_on(as_of, self.original_deadline, granted)
+
     def status(self, as_of=None):
-        applicable = {
-            self.Applicability.APPLICABLE: True,
-            self.Applicability.NOT_APPLICABLE: False,
-        }.get(self.applicability)
+        """The status on ``as_of`` (today if None): one of rules.OBLIGATION_STATUSES.
+
+        Note: reads the extensions with their meetings when the answer depends
+        on them, unless prefetched (with_extensions()).
+        """
+        as_of = as_of or today()
+        applies = self.applies
+        if applies is not True or self.completed_by(as_of):
+            return rules.obligation_status(as_of, None, applies, self.completed_by(as_of))
+        requests = [e.state_on(as_of) for e in self.extensions.all()]
         return rules.obligation_status(
-            as_of or today(), self.current_deadline, applicable, self.completed_on, self.extension_pending
+            as_of,
+            self.deadline_on(as_of),
+            applies,
+            awaiting_decision=rules.AWAITING in requests,
+            decision_not_recorded=rules.DECISION_NOT_RECORDED in requests,
         )
 
     def get_status_display(self, as_of=None):
@@ -1084,15 +1293,12 @@ class Meeting(Record):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     dates_precision = precision_field("dates precision")
-    dates_note = models.CharField(
-        max_length=300, blank=True, help_text="Where sources disagree on the dates, say so here."
-    )
     announced_start_date = models.DateField(
         null=True, blank=True, help_text="The dates as first announced, if they differ from those held."
     )
     announced_end_date = models.DateField(null=True, blank=True)
     announced_in = models.ForeignKey(
-        Source, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="announced in"
+        Source, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="announced in"
     )
     president_state = models.ForeignKey(
         State, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="presidency"
@@ -1108,8 +1314,10 @@ class Meeting(Record):
         related_name="+",
         help_text="The meeting that chose the president, if known.",
     )
-    outcomes = models.TextField(blank=True, help_text="What the meeting adopted and decided.")
-    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+    outcomes = models.TextField(
+        blank=True, help_text="What the meeting adopted and decided, in a few sentences for readers."
+    )
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     history = History()
 
@@ -1156,6 +1364,101 @@ class Meeting(Record):
         return _span_display(self.announced_start_date, self.announced_end_date or self.announced_start_date)
 
 
+class MeetingPart(Record):
+    """One part of a meeting held in several (the 2nd Review Conference: virtual in 2020, Geneva in 2021)."""
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        VIRTUAL = "virtual", "Virtual"
+        HYBRID = "hybrid", "Hybrid (in person and online)"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="parts")
+    label = models.CharField(max_length=100, help_text="Example: 'Second part'.")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    city = models.CharField(max_length=100, blank=True, help_text="Empty for a virtual part.")
+    venue = models.CharField(max_length=200, blank=True)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.IN_PERSON)
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = History(by="meeting")
+
+    class Meta:
+        ordering = ["meeting", "start_date"]
+        verbose_name = "meeting part"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="tracker_meetingpart_dates_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting}: {self.label}"
+
+    def clean(self):
+        super().clean()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "A part cannot end before it starts."})
+
+    @property
+    def dates_display(self):
+        return _span_display(self.start_date, self.end_date)
+
+
+class Document(Record):
+    """A document a meeting adopted, welcomed or heard: a declaration, a report, a paper…"""
+
+    class Kind(models.TextChoices):
+        DECLARATION = "declaration", "Declaration"
+        ACTION_PLAN = "action_plan", "Action plan"
+        PROGRESS_REPORT = "progress_report", "Progress report"
+        WORK_PROGRAMME = "work_programme", "Work programme"
+        DECISION = "decision", "Decision"
+        FINAL_REPORT = "final_report", "Final report"
+        REVIEW_DOCUMENT = "review_document", "Review document"
+        PAPER = "paper", "Paper"
+        SURVIVORS_DECLARATION = "survivors_declaration", "Survivors' declaration"
+        OTHER = "other", "Other document"
+
+    class Action(models.TextChoices):
+        ADOPTED = "adopted", "Adopted"
+        WELCOMED = "welcomed", "Welcomed"
+        DELIVERED = "delivered", "Delivered"
+        PRESENTED = "presented", "Presented"
+        CONSIDERED = "considered", "Considered"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=25, choices=Kind.choices)
+    action = models.CharField(
+        "what the meeting did", max_length=12, choices=Action.choices, default=Action.ADOPTED
+    )
+    symbol = models.CharField(
+        "document symbol", max_length=100, blank=True, help_text="Example: 'CCM/MSP/2012/5'."
+    )
+    url = models.URLField("address", max_length=500, blank=True)
+    submitted_by = models.CharField(
+        "from",
+        max_length=200,
+        blank=True,
+        help_text="Who put it forward, as the source says. Example: 'Australia', 'the President'.",
+    )
+    submitted_by_state = models.ForeignKey(
+        State, models.PROTECT, null=True, blank=True, related_name="documents", verbose_name="from the State"
+    )
+    summary = models.TextField(blank=True, help_text="What it says, in a sentence or two.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order among the meeting's documents.")
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
+
+    history = History(by="meeting")
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.title} ({self.symbol})" if self.symbol else self.title
+
+
 def _span_display(start, end):
     if start == end:
         return partial_dates.display(start)
@@ -1169,7 +1472,11 @@ def _span_display(start, end):
 class Extension(Record):
     """A request to extend an obligation's deadline, and what the meeting decided."""
 
-    PARTIAL_DATES = {"new_deadline": "new_deadline_precision"}
+    PARTIAL_DATES = {
+        "requested_on": "requested_precision",
+        "decided_on": "decided_precision",
+        "new_deadline": "new_deadline_precision",
+    }
 
     class Decision(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -1179,6 +1486,7 @@ class Extension(Record):
 
     obligation = models.ForeignKey(Obligation, models.CASCADE, related_name="extensions")
     requested_on = models.DateField("request submitted", null=True, blank=True)
+    requested_precision = precision_field("request date precision")
     requested_deadline = models.DateField(
         "deadline requested", null=True, blank=True, help_text="The new deadline the State asked for."
     )
@@ -1191,7 +1499,12 @@ class Extension(Record):
         related_name="extensions",
         help_text="The Meeting of States Parties or Review Conference that considers the request.",
     )
-    decided_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day of the decision (the meeting's last day, or the end of a silence procedure).",
+    )
+    decided_precision = precision_field("decision date precision")
     new_deadline = models.DateField(
         "new deadline", null=True, blank=True, help_text="The deadline as granted. Required once granted."
     )
@@ -1277,6 +1590,32 @@ class Extension(Record):
             result = super().delete(*args, **kwargs)
             obligation.recompute(cause=self)
         return result
+
+    @property
+    def meeting_end(self):
+        """The last day of the meeting that considers the request; date.max while it has no dates.
+
+        Note: reads the meeting (a query unless selected or prefetched with it).
+        """
+        if self.meeting_id is None:
+            return None
+        meeting = self.meeting
+        return meeting.end_date or meeting.start_date or datetime.date.max
+
+    @property
+    def known_from(self):
+        """The day a decision on the request was certainly taken: its recorded day (the end of
+        the period, for a day known only to the month), else the end of its meeting; None if neither."""
+        if self.decided_on is not None:
+            return partial_dates.period_end(self.decided_on, self.decided_precision)
+        end = self.meeting_end
+        return None if end == datetime.date.max else end
+
+    def state_on(self, as_of):
+        """Where the request stood on ``as_of`` (one of the rules' request states)."""
+        decided = self.decision != self.Decision.PENDING
+        decision_day = self.known_from if self.decided_on is not None else None
+        return rules.request_state(as_of, self.requested_on, decided, decision_day, self.meeting_end)
 
     @property
     def request_is_late(self):
@@ -1402,41 +1741,60 @@ class CoordinatorAssignment(Record):
 
 @dataclasses.dataclass
 class Standing:
-    """One State's position under one treaty on a day (see Treaty.standings)."""
+    """One State's position under one treaty on a day, as known that day (see Treaty.standings)."""
 
     state: State
     participation: Participation
     status: str
     in_force: bool
+    as_of: datetime.date
     obligations: dict = dataclasses.field(default_factory=dict)  # kind -> Obligation, for parties only
 
     @property
     def status_label(self):
         return Participation.Status(self.status).label
 
-    @property
-    def stockpile(self):
-        return self.obligations.get(Obligation.Kind.STOCKPILE)
+    def obligation_status(self, kind):
+        """The status of the obligation of ``kind`` on the day, or None for a non-party."""
+        obligation = self.obligations.get(kind)
+        if obligation is None:
+            return None
+        if self.participation.entry_into_force_date is None and obligation.applies is not False:
+            return rules.UNKNOWN  # its deadline was not set yet that day
+        return obligation.status(self.as_of)
+
+    def deadline(self, kind):
+        """The deadline of ``kind`` as it stood on the day, where the obligation is recorded as applying."""
+        obligation = self.obligations.get(kind)
+        if obligation is None or obligation.applies is not True:
+            return None
+        if self.participation.entry_into_force_date is None:
+            return None
+        return obligation.deadline_on(self.as_of)
 
     @property
-    def clearance(self):
-        return self.obligations.get(Obligation.Kind.CLEARANCE)
+    def stockpile_status(self):
+        return self.obligation_status(Obligation.Kind.STOCKPILE)
+
+    @property
+    def clearance_status(self):
+        return self.obligation_status(Obligation.Kind.CLEARANCE)
 
     @property
     def stockpile_deadline(self):
-        return self.stockpile.current_deadline if self.stockpile else None
+        return self.deadline(Obligation.Kind.STOCKPILE)
 
     @property
     def clearance_deadline(self):
-        return self.clearance.current_deadline if self.clearance else None
+        return self.deadline(Obligation.Kind.CLEARANCE)
 
-    def open_deadline_before(self, day, as_of):
-        """True when a stockpile or clearance obligation still open on ``as_of`` is due before ``day``."""
+    def open_deadline_before(self, day):
+        """True when a stockpile or clearance deadline still open on the day falls before ``day``."""
         return any(
-            o.current_deadline is not None
-            and o.current_deadline < day
-            and o.status(as_of) in (rules.IN_PROGRESS, rules.OVERDUE, rules.UNKNOWN)
-            for o in self.obligations.values()
+            self.deadline(kind) is not None
+            and self.deadline(kind) < day
+            and self.obligation_status(kind) in (rules.IN_PROGRESS, rules.OVERDUE, rules.AWAITING_DECISION)
+            for kind in self.obligations
         )
 
 
@@ -1471,10 +1829,13 @@ TRACKED = {
     "treaty": Treaty,
     "state": State,
     "participation": Participation,
+    "declaration": Declaration,
     "step": RatificationStep,
     "obligation": Obligation,
     "extension": Extension,
     "meeting": Meeting,
+    "meeting-part": MeetingPart,
+    "document": Document,
     "working-group": WorkingGroup,
     "assignment": CoordinatorAssignment,
     "source": Source,

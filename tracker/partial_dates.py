@@ -2,7 +2,8 @@
 
 Treaty facts are often reported as "late 2011" or "in 2012". Such a date is
 stored as the first day of the period it names plus a precision, and shown
-with that precision, never as a false exact day.
+with that precision, never as a false exact day. An empty precision (the
+stored value while there is no date) reads as an exact day.
 """
 
 import datetime
@@ -31,6 +32,7 @@ _PART_START = {EARLY: 1, MID: 5, LATE: 9}
 
 def normalise(day, precision):
     """Return the canonical stored date for ``day`` at ``precision`` (the period's first day)."""
+    precision = precision or DAY
     if day is None:
         return None
     if precision in (MONTH, BEFORE):
@@ -44,6 +46,7 @@ def normalise(day, precision):
 
 def period_end(day, precision):
     """Return the last day the period could mean (the latest possible exact date)."""
+    precision = precision or DAY
     if day is None:
         return None
     if precision == DAY:
@@ -62,6 +65,7 @@ def period_end(day, precision):
 
 def display(day, precision=DAY):
     """Return ``day`` as words at its precision: "13 September 2011", "late 2011", …"""
+    precision = precision or DAY
     if day is None:
         return ""
     if precision == MONTH:
@@ -81,6 +85,7 @@ def display(day, precision=DAY):
 
 def iso(day, precision=DAY):
     """Return an ISO 8601 form truncated to the precision: 2011-09-13, 2011-09 or 2011."""
+    precision = precision or DAY
     if day is None:
         return None
     if precision == DAY:

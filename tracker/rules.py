@@ -42,7 +42,14 @@ UNKNOWN = "unknown"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 OVERDUE = "overdue"
-OBLIGATION_STATUSES = (NOT_APPLICABLE, UNKNOWN, IN_PROGRESS, COMPLETED, OVERDUE)
+AWAITING_DECISION = "awaiting_decision"
+OBLIGATION_STATUSES = (NOT_APPLICABLE, UNKNOWN, IN_PROGRESS, COMPLETED, OVERDUE, AWAITING_DECISION)
+
+# Where an extension request stands on a day.
+NOT_YET_REQUESTED = "not_yet_requested"
+AWAITING = "awaiting"
+DECISION_NOT_RECORDED = "decision_not_recorded"
+DECIDED = "decided"
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,41 @@ def current_deadline(original, granted_deadlines):
     return max(granted) if granted else original
 
 
+def deadline_on(as_of, original, granted):
+    """Return the deadline as it stood on ``as_of``: the original, or the latest extension known by then.
+
+    ``granted`` holds (known from, new deadline) pairs: an extension counts from
+    the day it was decided. One whose decision day is not recorded counts
+    always (the shipped data records one for every granted extension).
+    """
+    return current_deadline(original, [new for known, new in granted if known is None or known <= as_of])
+
+
+def request_state(as_of, requested_on, decided, decision_day, meeting_end):
+    """Return where an extension request stands on ``as_of``.
+
+    ``decided``: a decision (grant, refusal, withdrawal) is recorded, taken on
+    ``decision_day`` (None when only the meeting is known: then its end).
+    ``meeting_end``: the last day of the meeting that considers the request
+    (``datetime.date.max`` for a meeting whose dates are not set yet; None when
+    no meeting is recorded).
+
+    NOT_YET_REQUESTED before the request day; DECIDED from the decision day;
+    before that AWAITING while a decision is to come: a recorded decision, or
+    the meeting not yet over. A request with no recorded decision after its
+    meeting ended, or with no meeting recorded, is DECISION_NOT_RECORDED: a gap
+    in the record, never a decision still awaited.
+    """
+    if requested_on is not None and as_of < requested_on:
+        return NOT_YET_REQUESTED
+    if decided:
+        day = decision_day or meeting_end
+        return DECIDED if day is None or as_of >= day else AWAITING
+    if meeting_end is not None and as_of <= meeting_end:
+        return AWAITING
+    return DECISION_NOT_RECORDED
+
+
 def request_is_late(requested_on, meeting_starts, months=9):
     """Return True when an extension request reached the meeting less than nine months ahead."""
     if requested_on is None or meeting_starts is None:
@@ -239,15 +281,19 @@ def request_is_late(requested_on, meeting_starts, months=9):
     return add_months(requested_on, months) > meeting_starts
 
 
-def obligation_status(as_of, deadline, applicable=True, completed_on=None, extension_pending=False):
+def obligation_status(
+    as_of, deadline, applicable=True, completed_on=None, awaiting_decision=False, decision_not_recorded=False
+):
     """Return the status of an obligation on ``as_of``.
 
     ``applicable`` is True, False, or None when it is not known whether the
-    State has stockpiles or contamination at all. A completion counts from its
-    recorded date; an overdue obligation is one not completed by the day after
-    its deadline ("not later than" the deadline). An obligation with an
-    extension request awaiting (or lacking a recorded) decision is not overdue:
-    the request is filed before the deadline expires (Art. 3(3), Art. 4(6)).
+    State has stockpiles or contamination at all: then the status is UNKNOWN,
+    never a breach. A completion counts from its recorded date. An obligation
+    is OVERDUE from the day after its deadline ("not later than" the deadline)
+    unless an extension request was filed: then it is AWAITING_DECISION until
+    the meeting that considers the request has ended (Art. 3(3), Art. 4(6)),
+    and UNKNOWN if the decision is not recorded: a gap in the record is never
+    shown as a State's failure.
     """
     if applicable is False:
         return NOT_APPLICABLE
@@ -255,7 +301,11 @@ def obligation_status(as_of, deadline, applicable=True, completed_on=None, exten
         return COMPLETED
     if applicable is None:
         return UNKNOWN
-    if deadline is not None and as_of > deadline and not extension_pending:
+    if deadline is not None and as_of > deadline:
+        if awaiting_decision:
+            return AWAITING_DECISION
+        if decision_not_recorded:
+            return UNKNOWN
         return OVERDUE
     return IN_PROGRESS
 

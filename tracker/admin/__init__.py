@@ -17,6 +17,12 @@ from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabula
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
 
+# The editors' own notes: folded away at the end of every change form.
+RESEARCH_NOTES = (
+    "Research notes (editors only, never public)",
+    {"classes": ("collapse",), "fields": ("research_notes",)},
+)
+
 
 class ParticipationStatusFilter(admin.SimpleListFilter):
     title = "status today"
@@ -63,7 +69,8 @@ class SourceAdmin(TrackerAdmin):
     search_fields = ("title", "symbol", "publisher", "url")
     fieldsets = (
         (None, {"fields": ("title", "publisher", ("date", "date_precision"), "symbol", "url")}),
-        ("Notes", {"fields": ("notes",), "classes": ("collapse",)}),
+        ("What it says (public)", {"fields": ("notes",)}),
+        RESEARCH_NOTES,
     )
 
     @admin.display(description="date", ordering="date")
@@ -84,9 +91,22 @@ class TreatyAdmin(TrackerAdmin):
                 "fields": (
                     "name",
                     ("short_name", "slug"),
-                    ("adopted_on", "opened_for_signature_on"),
-                    "depositary",
+                    ("adopted_on", "concluded_at"),
+                    ("opened_for_signature_on", "opened_at"),
                     "text_url",
+                    "secretariat_url",
+                )
+            },
+        ),
+        (
+            "The depositary's record",
+            {
+                "fields": (
+                    "depositary",
+                    ("depositary_as_at", "source"),
+                    "depositary_url",
+                    ("registration_number", "registration_date"),
+                    "treaty_series",
                 )
             },
         ),
@@ -113,7 +133,9 @@ class TreatyAdmin(TrackerAdmin):
                 )
             },
         ),
+        RESEARCH_NOTES,
     )
+    autocomplete_fields = ("source",)
 
     def get_urls(self):
         # The audit log covers every kind of record; it hangs off the treaty's admin
@@ -154,8 +176,24 @@ class ParticipationInline(TrackerTabularInline):
 class StateAdmin(TrackerAdmin):
     list_display = ("name", "iso2", "region", "subregion", "membership")
     list_filter = ("region", "membership")
-    search_fields = ("name", "iso2", "iso3")
-    fieldsets = ((None, {"fields": ("name", ("iso2", "iso3"), ("region", "subregion"), "membership")}),)
+    search_fields = ("name", "aliases", "iso2", "iso3")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "aliases",
+                    ("iso2", "iso3"),
+                    ("region", "subregion"),
+                    "membership",
+                    "source",
+                )
+            },
+        ),
+        RESEARCH_NOTES,
+    )
+    autocomplete_fields = ("source",)
     inlines = (ParticipationInline,)
 
 
@@ -170,6 +208,12 @@ class RatificationStepInline(TrackerStackedInline):
         ("expected_date", "expected_precision"),
         "source",
     )
+    autocomplete_fields = ("source",)
+
+
+class DeclarationInline(TrackerStackedInline):
+    model = models.Declaration
+    fields = (("kind", "date", "date_precision"), "text", ("notification", "source"))
     autocomplete_fields = ("source",)
 
 
@@ -227,9 +271,10 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
                 "fields": ("withdrawal_notice_date", "withdrawal_effective_date"),
             },
         ),
-        ("Notes and source", {"fields": ("notes", "source")}),
+        ("Public notes and source", {"fields": ("notes", "source")}),
+        RESEARCH_NOTES,
     )
-    inlines = (RatificationStepInline, ObligationInline)
+    inlines = (DeclarationInline, RatificationStepInline, ObligationInline)
 
     @admin.display(description="status today")
     def status(self, obj):
@@ -257,6 +302,7 @@ class RatificationStepAdmin(TrackerAdmin):
             },
         ),
         ("Source", {"fields": ("source",)}),
+        RESEARCH_NOTES,
     )
 
     @admin.display(description="date", ordering="date")
@@ -271,11 +317,13 @@ class RatificationStepAdmin(TrackerAdmin):
 class ExtensionInline(TrackerStackedInline):
     model = models.Extension
     fields = (
-        ("requested_on", "requested_deadline"),
-        ("decision", "meeting", "decided_on"),
+        ("requested_on", "requested_precision", "requested_deadline"),
+        ("decision", "meeting"),
+        ("decided_on", "decided_precision"),
         ("new_deadline", "new_deadline_precision"),
         "notes",
         "source",
+        "research_notes",
     )
     autocomplete_fields = ("meeting", "source")
 
@@ -317,6 +365,7 @@ class ObligationAdmin(TrackerAdmin):
                 )
             },
         ),
+        RESEARCH_NOTES,
     )
     inlines = (ExtensionInline,)
 
@@ -344,12 +393,21 @@ class ExtensionAdmin(TrackerAdmin):
     search_fields = ("obligation__participation__state__name", "obligation__participation__state__iso2")
     autocomplete_fields = ("obligation", "meeting", "source")
     fieldsets = (
-        (None, {"fields": ("obligation", ("requested_on", "requested_deadline"))}),
+        (None, {"fields": ("obligation", ("requested_on", "requested_precision"), "requested_deadline")}),
         (
             "Decision",
-            {"fields": (("decision", "meeting", "decided_on"), ("new_deadline", "new_deadline_precision"))},
+            {
+                "description": "A request counts as awaiting its decision until its meeting has ended; "
+                "after that, with no decision recorded here, it is a gap in the record.",
+                "fields": (
+                    ("decision", "meeting"),
+                    ("decided_on", "decided_precision"),
+                    ("new_deadline", "new_deadline_precision"),
+                ),
+            },
         ),
-        ("Notes and source", {"fields": ("notes", "source")}),
+        ("Public notes and source", {"fields": ("notes", "source")}),
+        RESEARCH_NOTES,
     )
 
     @admin.display(description="new deadline", ordering="new_deadline")
@@ -358,6 +416,24 @@ class ExtensionAdmin(TrackerAdmin):
 
 
 # --- meetings and working groups ---------------------------------------------------------
+
+
+class MeetingPartInline(TrackerTabularInline):
+    model = models.MeetingPart
+    fields = ("label", "start_date", "end_date", "city", "venue", "format", "source")
+    autocomplete_fields = ("source",)
+
+
+class DocumentInline(TrackerStackedInline):
+    model = models.Document
+    fields = (
+        ("title", "kind", "action"),
+        ("symbol", "url"),
+        ("submitted_by", "submitted_by_state"),
+        "summary",
+        ("position", "source"),
+    )
+    autocomplete_fields = ("submitted_by_state", "source")
 
 
 @admin.register(models.Meeting)
@@ -376,7 +452,6 @@ class MeetingAdmin(TrackerAdmin):
                     ("city", "country"),
                     "venue",
                     ("start_date", "end_date", "dates_precision"),
-                    "dates_note",
                 )
             },
         ),
@@ -389,7 +464,9 @@ class MeetingAdmin(TrackerAdmin):
         ),
         ("Presidency", {"fields": (("president_state", "president_name"), "president_designated_at")}),
         ("Outcomes and source", {"fields": ("outcomes", "source")}),
+        RESEARCH_NOTES,
     )
+    inlines = (MeetingPartInline, DocumentInline)
 
     @admin.display(description="dates", ordering="start_date")
     def dates_display(self, obj):
@@ -413,6 +490,7 @@ class WorkingGroupAdmin(TrackerAdmin):
     fieldsets = (
         (None, {"fields": ("treaty", "name", "slug", ("seats", "position"))}),
         ("Mandate", {"fields": ("established_at", "description", "source")}),
+        RESEARCH_NOTES,
     )
     inlines = (CoordinatorAssignmentInline,)
 
@@ -439,9 +517,56 @@ class CoordinatorAssignmentAdmin(TrackerAdmin):
     fieldsets = (
         (None, {"fields": ("group", "state")}),
         ("Term", {"fields": (("term_start", "term_end"), "term_label", "appointed_at")}),
-        ("Notes and source", {"fields": ("notes", "source")}),
+        ("Public notes and source", {"fields": ("notes", "source")}),
+        RESEARCH_NOTES,
     )
 
     @admin.display(description="term")
     def term_display(self, obj):
         return obj.term_display
+
+
+@admin.register(models.Declaration)
+class DeclarationAdmin(TrackerAdmin):
+    list_display = ("participation", "kind", "date_display", "notification")
+    list_filter = ("kind", "participation__treaty")
+    list_select_related = ("participation__state", "participation__treaty")
+    search_fields = ("participation__state__name", "participation__state__iso2", "text", "notification")
+    autocomplete_fields = ("participation", "source")
+    fieldsets = (
+        (None, {"fields": ("participation", ("kind", "date", "date_precision"), "text")}),
+        ("Source", {"fields": ("notification", "source")}),
+        RESEARCH_NOTES,
+    )
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, obj):
+        return obj.date_display
+
+
+@admin.register(models.MeetingPart)
+class MeetingPartAdmin(TrackerAdmin):
+    list_display = ("meeting", "label", "start_date", "end_date", "city", "format")
+    list_select_related = ("meeting",)
+    search_fields = ("meeting__name", "meeting__short_name", "label", "city")
+    autocomplete_fields = ("meeting", "source")
+    fieldsets = (
+        (None, {"fields": ("meeting", "label", ("start_date", "end_date"), ("city", "venue"), "format")}),
+        ("Source", {"fields": ("source",)}),
+        RESEARCH_NOTES,
+    )
+
+
+@admin.register(models.Document)
+class DocumentAdmin(TrackerAdmin):
+    list_display = ("title", "meeting", "kind", "action", "symbol")
+    list_filter = ("kind", "action", "meeting__treaty")
+    list_select_related = ("meeting",)
+    search_fields = ("title", "symbol", "submitted_by", "meeting__short_name")
+    autocomplete_fields = ("meeting", "submitted_by_state", "source")
+    fieldsets = (
+        (None, {"fields": ("meeting", "title", ("kind", "action"), ("symbol", "url"), "summary")}),
+        ("From", {"fields": (("submitted_by", "submitted_by_state"),)}),
+        ("Order and source", {"fields": ("position", "source")}),
+        RESEARCH_NOTES,
+    )

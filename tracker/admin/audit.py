@@ -97,7 +97,7 @@ def audit_log_view(request, model_admin):
     if not form.is_bound or form.is_valid():
         filters = form.filters() if form.is_bound else {}
         before = form.cleaned_data.get("before") if form.is_bound else None
-        changes = history.changes(before=before or None, limit=PAGE_SIZE + 1, **filters)
+        changes = history.changes(before=before or None, limit=PAGE_SIZE + 1, public=False, **filters)
         if len(changes) > PAGE_SIZE:
             changes = changes[:PAGE_SIZE]
             next_cursor = changes[-1].cursor
@@ -141,7 +141,7 @@ def _csv_rows(filters):
     yield writer.writerow(CSV_COLUMNS)
     before = None
     while True:
-        page = history.changes(before=before, limit=EXPORT_BATCH, **filters)
+        page = history.changes(before=before, limit=EXPORT_BATCH, public=False, **filters)
         for change in page:
             when = timezone.localtime(change.date).isoformat(timespec="seconds")
             common = [when, change.username, change.kind_label, change.object_repr]
