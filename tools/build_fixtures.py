@@ -314,12 +314,12 @@ def build(data, seeds_folder, output):
     builder = Builder(seeds_folder)
     folders = sorted(folder for folder in data.iterdir() if folder.is_dir())
     with transaction.atomic():
-        builder.states(data / "states.csv")
-        # Source keys are shared by all treaties, so every folder's sources come first.
+        # Source keys are shared by all treaties, so every folder's sources come first
+        # (sources.yaml, and any sources-<topic>.yaml beside it); then the States, which cite them.
         for folder in folders:
-            # sources.yaml, and any sources-<topic>.yaml beside it.
             for path in sorted(folder.glob("sources*.yaml")):
                 builder.sources(path)
+        builder.states(data / "states.csv")
         for folder in folders:
             builder.treaty(folder)
         # Shipped rows start at version 1 with one fixed timestamp, so the output is stable.

@@ -1,7 +1,9 @@
-"""The public data downloads: the States list as CSV and JSON, and deadlines as iCalendar.
+"""The public data downloads: lists as CSV and JSON, deadlines as iCalendar.
 
-Each function turns rows or obligations the views have already selected into
-an HTTP response; none of them queries the database.
+Each function turns records the views have already selected into an HTTP
+response, and queries nothing the views have not prefetched. Every CSV cell
+goes through ``safe_cell()``, so that no spreadsheet reads it as a formula;
+control characters never reach a download (``plain()``).
 """
 
 import csv
@@ -11,6 +13,7 @@ import icalendar
 from django.http import HttpResponse, JsonResponse
 
 from tracker import partial_dates
+from tracker.plaintext import plain, safe_cell
 
 # The columns of /states.csv and the keys of each /states.json row, in order.
 COLUMNS = [
@@ -29,7 +32,24 @@ COLUMNS = [
     "withdrawal_notice_date",
     "withdrawal_effective_date",
     "stockpile_deadline",
+    "stockpile_status",
     "clearance_deadline",
+    "clearance_status",
+    "as_of",
+    "url",
+]
+DEADLINE_COLUMNS = [
+    "treaty",
+    "name",
+    "iso2",
+    "obligation",
+    "article",
+    "applicability",
+    "status",
+    "original_deadline",
+    "current_deadline",
+    "completed",
+    "extension_requests",
     "as_of",
     "url",
 ]
@@ -43,8 +63,40 @@ def _iso(day):
     return day.isoformat() if day else None
 
 
+def _json(body):
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+def _csv(filename, columns, rows):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [safe_cell("yes" if row[c] is True else "no" if row[c] is False else row[c]) for c in columns]
+        )
+    return response
+
+
+def _clean(value):
+    """A JSON value without control characters, recursively."""
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return plain(value)
+
+
+# --- States --------------------------------------------------------------------------
+
+
 def state_row_dict(row, treaty, as_of, url):
-    """Return one State's row (a Standing) as plain JSON values (ISO dates or None)."""
+    """Return one State's row (a Standing) as plain JSON values (ISO dates or None).
+
+    Deadlines are given where the obligation is recorded as applying, as they
+    stood on ``as_of``; each obligation's status is beside its deadline.
+    """
     participation = row.participation
     return {
         "treaty": treaty.slug if treaty else None,
@@ -62,7 +114,9 @@ def state_row_dict(row, treaty, as_of, url):
         "withdrawal_notice_date": _iso(participation.withdrawal_notice_date),
         "withdrawal_effective_date": _iso(participation.withdrawal_effective_date),
         "stockpile_deadline": _iso(row.stockpile_deadline),
+        "stockpile_status": row.stockpile_status,
         "clearance_deadline": _iso(row.clearance_deadline),
+        "clearance_status": row.clearance_status,
         "as_of": as_of.isoformat(),
         "url": url,
     }
@@ -74,24 +128,18 @@ def states_json(rows, treaty, as_of, url_for):
     body = {
         "treaty": treaty.slug if treaty else None,
         "as_of": as_of.isoformat(),
+        "depositary_as_at": _iso(treaty.depositary_as_at) if treaty else None,
         "count": len(results),
         "results": results,
     }
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    return _json(_clean(body))
 
 
 def states_csv(rows, treaty, as_of, url_for):
     """Return /states.csv: a header row, then one row per State (UTF-8, no BOM)."""
     slug = treaty.slug if treaty else "none"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="states-{slug}-{as_of.isoformat()}.csv"'
-    writer = csv.DictWriter(response, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        values = state_row_dict(row, treaty, as_of, url_for(row.state))
-        values["in_force"] = "yes" if values["in_force"] else "no"
-        writer.writerow({key: "" if value is None else value for key, value in values.items()})
-    return response
+    values = (state_row_dict(row, treaty, as_of, url_for(row.state)) for row in rows)
+    return _csv(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, values)
 
 
 def bad_request_json(messages):
@@ -104,6 +152,55 @@ def bad_request_text(messages):
 
 
 # --- deadlines ---------------------------------------------------------------------
+
+
+def deadline_dict(obligation, as_of, url):
+    """One obligation of a State Party as plain JSON values."""
+    state = obligation.participation.state
+    known = obligation.applies is True
+    return {
+        "treaty": obligation.participation.treaty.slug,
+        "name": state.name,
+        "iso2": state.iso2,
+        "obligation": obligation.kind,
+        "article": obligation.article_label,
+        "applicability": obligation.applicability,
+        "status": obligation.status(as_of),
+        "original_deadline": _iso(obligation.original_deadline) if known else None,
+        "current_deadline": _iso(obligation.current_deadline) if known else None,
+        "completed": partial_dates.iso(obligation.completed_on, obligation.completed_precision),
+        "extension_requests": [
+            {
+                "requested": partial_dates.iso(e.requested_on, e.requested_precision),
+                "meeting": e.meeting.short_name or e.meeting.name if e.meeting else None,
+                "outcome": e.state_on(as_of) if e.state_on(as_of) != "decided" else e.decision,
+                "new_deadline": partial_dates.iso(e.new_deadline, e.new_deadline_precision),
+            }
+            for e in obligation.extensions.all()
+        ],
+        "as_of": as_of.isoformat(),
+        "url": url,
+    }
+
+
+def deadlines_json(obligations, as_of, url_for):
+    """Return /deadlines.json: {"as_of", "count", "results"}."""
+    results = [deadline_dict(o, as_of, url_for(o.participation.state)) for o in obligations]
+    return _json(_clean({"as_of": as_of.isoformat(), "count": len(results), "results": results}))
+
+
+def deadlines_csv(obligations, as_of, url_for):
+    """Return /deadlines.csv: one row per obligation; extension requests as "meeting: outcome" in one cell."""
+    rows = []
+    for obligation in obligations:
+        row = deadline_dict(obligation, as_of, url_for(obligation.participation.state))
+        row["extension_requests"] = "; ".join(
+            f"{r['meeting'] or 'meeting not recorded'}: {r['outcome']}"
+            + (f" (new deadline {r['new_deadline']})" if r["new_deadline"] else "")
+            for r in row["extension_requests"]
+        )
+        rows.append(row)
+    return _csv(f"deadlines-{as_of.isoformat()}.csv", DEADLINE_COLUMNS, rows)
 
 
 def deadlines_calendar(obligations, url_for):
@@ -134,8 +231,8 @@ def deadlines_calendar(obligations, url_for):
         event.add("last-modified", obligation.updated_at)
         event.add("dtstart", deadline)
         event.add("dtend", deadline + datetime.timedelta(days=1))
-        event.add("summary", summary)
-        event.add("description", " ".join(details))
+        event.add("summary", plain(summary))
+        event.add("description", plain(" ".join(details)))
         event.add("url", url_for(state))
         event.add("transp", "TRANSPARENT")
         event.add("categories", [obligation.get_kind_display()])
@@ -143,3 +240,105 @@ def deadlines_calendar(obligations, url_for):
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response
+
+
+# --- meetings and working groups ---------------------------------------------------------
+
+
+def _source(source):
+    if source is None:
+        return None
+    return {
+        "title": source.title,
+        "publisher": source.publisher or None,
+        "symbol": source.symbol or None,
+        "url": source.url or None,
+        "date": partial_dates.iso(source.date, source.date_precision),
+    }
+
+
+def meeting_dict(meeting):
+    """One meeting as plain JSON values, with its parts, documents and source."""
+    return {
+        "treaty": meeting.treaty.slug,
+        "name": meeting.name,
+        "short_name": meeting.short_name or None,
+        "kind": meeting.kind,
+        "number": meeting.number,
+        "city": meeting.city or None,
+        "country": meeting.country.iso2 if meeting.country else None,
+        "venue": meeting.venue or None,
+        "start_date": partial_dates.iso(meeting.start_date, meeting.dates_precision),
+        "end_date": _iso(meeting.end_date),
+        "announced_start_date": _iso(meeting.announced_start_date),
+        "announced_end_date": _iso(meeting.announced_end_date),
+        "parts": [
+            {
+                "label": part.label,
+                "start_date": _iso(part.start_date),
+                "end_date": _iso(part.end_date),
+                "city": part.city or None,
+                "format": part.format,
+                "source": _source(part.source),
+            }
+            for part in meeting.parts.all()
+        ],
+        "president": meeting.president_name or None,
+        "presidency": meeting.president_state.iso2 if meeting.president_state else None,
+        "outcomes": meeting.outcomes or None,
+        "documents": [
+            {
+                "title": document.title,
+                "kind": document.kind,
+                "action": document.action,
+                "symbol": document.symbol or None,
+                "url": document.url or None,
+                "from": document.submitted_by or None,
+                "source": _source(document.source),
+            }
+            for document in meeting.documents.all()
+        ],
+        "source": _source(meeting.source),
+    }
+
+
+def meetings_json(meetings, url_for):
+    """Return /meetings.json: {"count", "results"}, the next meeting first, then the newest."""
+    results = [meeting_dict(meeting) for meeting in meetings]
+    return _json(_clean({"count": len(results), "results": results}))
+
+
+def working_groups_json(groups, as_of, url_for):
+    """Return /working-groups.json: every group and role with its terms and coordinators."""
+    results = [
+        {
+            "treaty": group.treaty.slug,
+            "name": group.name,
+            "slug": group.slug,
+            "seats": group.seats,
+            "established_at": group.established_at.short_name if group.established_at else None,
+            "serving": [a.state.iso2 for a in group.serving],
+            "terms": [
+                {
+                    "term": term["label"],
+                    "current": term["current"],
+                    "coordinators": [
+                        {
+                            "name": a.state.name,
+                            "iso2": a.state.iso2,
+                            "term_start": _iso(a.term_start),
+                            "term_end": _iso(a.term_end),
+                            "appointed_at": a.appointed_at.short_name if a.appointed_at else None,
+                            "url": url_for(a.state),
+                            "source": _source(a.source),
+                        }
+                        for a in term["assignments"]
+                    ],
+                }
+                for term in group.terms
+            ],
+            "source": _source(group.source),
+        }
+        for group in groups
+    ]
+    return _json(_clean({"as_of": as_of.isoformat(), "count": len(results), "results": results}))

@@ -385,6 +385,23 @@ class Treaty(Record):
             result.append(Standing(state, known, status, participation.in_force(as_of), as_of, kinds))
         return result
 
+    def depositary_counts(self, participations, as_of):
+        """(signatories, parties) as the depositary counts them on ``as_of``.
+
+        The UN Treaty Collection's "Signatories" are the States that signed,
+        whether or not they have ratified since; its "Parties" those that
+        deposited an instrument. A State whose withdrawal has taken effect is
+        neither.
+        """
+        present = [
+            p
+            for p in participations
+            if not (p.withdrawal_effective_date and p.withdrawal_effective_date <= as_of)
+        ]
+        signed = sum(1 for p in present if p.signature_date and p.signature_date <= as_of)
+        parties = sum(1 for p in present if p.deposit_date and p.deposit_date <= as_of)
+        return signed, parties
+
     def membership(self, participations, until):
         """The count of States Parties over time, up to ``until``.
 
@@ -1006,6 +1023,27 @@ class ObligationQuerySet(RecordQuerySet):
             qs = qs.filter(current_deadline__lte=as_of + datetime.timedelta(days=days))
         return qs
 
+    def listed(self, as_of, show="", unrecorded=False):
+        """The obligations the deadlines downloads list on ``as_of``: applicable ones with a deadline
+        (and those of unrecorded applicability, with ``unrecorded``), narrowed to "upcoming",
+        "overdue" (overdue, awaiting a decision or with its outcome not recorded) or "completed"
+        (completed by ``as_of``) by ``show``."""
+        qs = self.applicable() | (
+            self.filter(applicability=Obligation.Applicability.UNKNOWN) if unrecorded else self.none()
+        )
+        qs = qs.exclude(current_deadline=None, completed_on=None)
+        if show == "upcoming":
+            return qs.exclude(completed_on__lte=as_of).due_from(as_of)
+        if show == "overdue":
+            return (
+                qs.filter(applicability=Obligation.Applicability.APPLICABLE)
+                .exclude(completed_on__lte=as_of)
+                .due_before(as_of)
+            )
+        if show == "completed":
+            return qs.filter(completed_on__lte=as_of)
+        return qs
+
     def in_calendar(self, as_of, show="", unrecorded=False):
         """The deadlines a calendar holds on ``as_of``: those of open obligations.
 
@@ -1227,6 +1265,13 @@ class Obligation(Record):
         on them, unless prefetched (with_extensions()).
         """
         as_of = as_of or today()
+        # A page asks several times (badge, countdown, columns): the answer is kept per day.
+        known = self.__dict__.setdefault("_statuses", {})
+        if as_of not in known:
+            known[as_of] = self._status(as_of)
+        return known[as_of]
+
+    def _status(self, as_of):
         applies = self.applies
         if applies is not True or self.completed_by(as_of):
             return rules.obligation_status(as_of, None, applies, self.completed_by(as_of))
@@ -1238,6 +1283,11 @@ class Obligation(Record):
             awaiting_decision=rules.AWAITING in requests,
             decision_not_recorded=rules.DECISION_NOT_RECORDED in requests,
         )
+
+    @property
+    def decision_not_recorded(self):
+        """True when the record lacks the outcome of an extension request whose meeting is over (today)."""
+        return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extensions.all())
 
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label
@@ -1269,6 +1319,23 @@ class Obligation(Record):
     @property
     def expected_display(self):
         return partial_dates.display(self.expected_completion, self.expected_precision)
+
+
+class MeetingQuerySet(RecordQuerySet):
+    def in_reading_order(self, as_of):
+        """The meetings as readers look for them: those still to come first (the next one on top),
+        then the past ones, newest first. Returns a list."""
+        meetings = list(self)
+        coming = sorted(
+            (m for m in meetings if m.start_date is not None and m.start_date > as_of),
+            key=lambda m: m.start_date,
+        )
+        past = sorted(
+            (m for m in meetings if m not in coming),
+            key=lambda m: (m.start_date or datetime.date.min, m.pk),
+            reverse=True,
+        )
+        return coming + past
 
 
 class Meeting(Record):
@@ -1319,6 +1386,7 @@ class Meeting(Record):
     )
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
+    objects = MeetingQuerySet.as_manager()
     history = History()
 
     class Meta:
@@ -1616,6 +1684,25 @@ class Extension(Record):
         decided = self.decision != self.Decision.PENDING
         decision_day = self.known_from if self.decided_on is not None else None
         return rules.request_state(as_of, self.requested_on, decided, decision_day, self.meeting_end)
+
+    def outcome_display(self, as_of=None):
+        """The decision as readers see it on ``as_of``: "Granted", "Awaiting a decision", "Outcome not recorded"…"""
+        state = self.state_on(as_of or today())
+        if state == rules.AWAITING:
+            return "Awaiting a decision"
+        if state == rules.DECISION_NOT_RECORDED:
+            return "Outcome not recorded"
+        if state == rules.NOT_YET_REQUESTED:
+            return "Not yet requested"
+        return self.get_decision_display()
+
+    @property
+    def decided_display(self):
+        return partial_dates.display(self.decided_on, self.decided_precision)
+
+    @property
+    def requested_display(self):
+        return partial_dates.display(self.requested_on, self.requested_precision)
 
     @property
     def request_is_late(self):

@@ -21,6 +21,8 @@ register_converter(Iso2Converter, "iso2")
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", views.favicon),
     # /states/ and its downloads (the same filters)
     path("states/", views.state_list, name="state-list"),
     path("states.csv", views.states_csv, name="states-csv"),
@@ -31,8 +33,12 @@ urlpatterns = [
     # /deadlines/
     path("deadlines/", views.deadline_list, name="deadline-list"),
     path("deadlines.ics", views.deadlines_ics, name="deadlines-ics"),
+    path("deadlines.json", views.deadlines_json, name="deadlines-json"),
+    path("deadlines.csv", views.deadlines_csv, name="deadlines-csv"),
     path("working-groups/", views.working_groups, name="working-groups"),
+    path("working-groups.json", views.working_groups_json, name="working-groups-json"),
     path("meetings/", views.meeting_list, name="meeting-list"),
+    path("meetings.json", views.meetings_json, name="meetings-json"),
     # /changes/
     path("changes/", views.change_list, name="change-list"),
     path("changes/feed/", ChangeFeed(), name="change-feed"),

@@ -7,11 +7,13 @@ tracker.history only.
 """
 
 import datetime
+import functools
 from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -19,8 +21,11 @@ from tracker import charts, exports, history, partial_dates, rules
 from tracker.filters import ChangeFilterForm, DeadlineFilter, StateListForm, clean_query, ignored_messages
 from tracker.models import (
     CoordinatorAssignment,
+    Declaration,
+    Document,
     Extension,
     Meeting,
+    MeetingPart,
     Obligation,
     Participation,
     RatificationStep,
@@ -33,12 +38,12 @@ from tracker.models import (
 # The dashboard's counts, in the plural and in the order shown.
 STATUS_PLURALS = {
     rules.PARTY: "States Parties",
-    rules.SIGNATORY: "Signatories",
+    rules.SIGNATORY: "Signed, not yet ratified",
     rules.NON_SIGNATORY: "Non-signatories",
     rules.WITHDRAWN: "Withdrawn",
 }
-# The States list filters folded away under "More filters" unless one is used.
-MORE_FILTERS = ("in_force", "deadline_before", "working_group", "sort")
+# The States list filters folded away (on every screen) unless one is used.
+PANEL_FILTERS = ("status", "region", "treaty", "as_of", "in_force", "deadline_before", "working_group", "sort")
 CHANGES_PER_PAGE = 50
 DASHBOARD_CHANGES = 8
 # "Recently completed" on /deadlines/: since 1 January this many years back.
@@ -46,7 +51,28 @@ COMPLETED_YEARS = 3
 
 
 def _url_for(request):
-    return lambda state: request.build_absolute_uri(state.get_absolute_url())
+    return lambda record: request.build_absolute_uri(record.get_absolute_url())
+
+
+def _without_empty_parameters(view):
+    """Redirect ``?q=&status=party`` to ``?status=party``: a form's empty fields stay out of shared links."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method == "GET" and any(value == "" for value in request.GET.values()):
+            query = request.GET.copy()
+            for name in [name for name, value in request.GET.items() if value == ""]:
+                query.pop(name)
+            target = request.path + (f"?{query.urlencode()}" if query else "")
+            return redirect(target)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for whatever the page says: the site's icon."""
+    return redirect(static("tracker/favicon.svg"), permanent=True)
 
 
 # --- dashboard ---------------------------------------------------------------------
@@ -79,14 +105,16 @@ def dashboard(request):
     for treaty in Treaty.objects.all():
         standings = treaty.standings(states, today, obligations=False)
         counts = Counter(s.status for s in standings)
-        chart, table = _membership_chart(
-            treaty, [s.participation for s in standings if s.participation.pk], today
-        )
+        participations = [s.participation for s in standings if s.participation.pk]
+        chart, table = _membership_chart(treaty, participations, today)
+        signatories, parties = treaty.depositary_counts(participations, today)
         summaries.append(
             {
                 "treaty": treaty,
                 "counts": [(status, label, counts[status]) for status, label in STATUS_PLURALS.items()],
                 "in_force": sum(s.in_force for s in standings),
+                "depositary_signatories": signatories,
+                "depositary_parties": parties,
                 "chart": chart,
                 "table": table,
             }
@@ -106,6 +134,7 @@ def dashboard(request):
 # --- the States list and its downloads ---------------------------------------------
 
 
+@_without_empty_parameters
 def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
     form = StateListForm(request.GET)
@@ -120,7 +149,7 @@ def state_list(request):
         "chips": form.chips(),
         "columns": form.columns(),
         "query": form.query(),
-        "more_filters": any(form.data.get(name) for name in MORE_FILTERS),
+        "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
     }
     return render(request, "tracker/state_list.html", context)
 
@@ -254,6 +283,7 @@ def state_detail(request, iso2):
         p.treaty_id: p
         for p in state.participations.select_related("treaty", "source").prefetch_related(
             Prefetch("steps", queryset=RatificationStep.objects.select_related("source")),
+            Prefetch("declarations", queryset=Declaration.objects.select_related("source")),
             Prefetch(
                 "obligations",
                 queryset=Obligation.objects.select_related("source").prefetch_related(
@@ -320,6 +350,7 @@ def _change_page(request, state=None):
     }
 
 
+@_without_empty_parameters
 def change_list(request):
     """Every edit to the public record, newest first, filterable by State, kind and dates."""
     return render(request, "tracker/change_list.html", _change_page(request))
@@ -338,8 +369,9 @@ def state_history(request, iso2):
 # --- deadlines ---------------------------------------------------------------------------
 
 
+@_without_empty_parameters
 def deadline_list(request):
-    """Upcoming and overdue deadlines, recent completions, and deadlines of unrecorded applicability."""
+    """Upcoming and overdue deadlines, recent completions, and deadlines whose status is not recorded."""
     today = timezone.localdate()
     deadlines = DeadlineFilter(request.GET, as_of=today)
     show = deadlines.options.get("status") or ""
@@ -356,16 +388,39 @@ def deadline_list(request):
         "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
         "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
         # Past the deadline but not overdue: an extension request awaits its decision.
-        "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
+        "awaiting": list(obligations.awaiting_decision(today).with_extensions())
+        if show in ("", "overdue")
+        else [],
         "completed": list(obligations.completed_between(since, today)) if show in ("", "completed") else None,
         "completed_since": since,
         "completed_caption": f"Completed since 1 January {since.year}",
         "unrecorded": list(unrecorded) if show != "completed" else [],
+        "outcome_unrecorded": (
+            list(obligations.decision_not_recorded(today).with_extensions())
+            if show in ("", "overdue")
+            else []
+        ),
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
         "query": clean_query(deadlines.form),
     }
     return render(request, "tracker/deadline_list.html", context)
+
+
+def _listed_deadlines(request):
+    """The deadlines downloads' obligations and filter, or a 400 response naming the bad parameters."""
+    today = timezone.localdate()
+    deadlines = DeadlineFilter(request.GET, as_of=today)
+    if deadlines.form.errors:
+        return None, deadlines
+    obligations = deadlines.qs.listed(
+        today,
+        show=deadlines.options.get("status") or "",
+        unrecorded=deadlines.options.get("applicability") == "all",
+    )
+    return obligations.with_extensions().order_by(
+        "current_deadline", "participation__state__name", "pk"
+    ), deadlines
 
 
 def deadlines_ics(request):
@@ -382,20 +437,36 @@ def deadlines_ics(request):
     return exports.deadlines_calendar(obligations.order_by("current_deadline", "pk"), _url_for(request))
 
 
+def deadlines_json(request):
+    """The deadlines of /deadlines/, with the same filters, as JSON."""
+    obligations, deadlines = _listed_deadlines(request)
+    if obligations is None:
+        return exports.bad_request_json(
+            {name: list(errors) for name, errors in deadlines.form.errors.items()}
+        )
+    return exports.deadlines_json(obligations, timezone.localdate(), _url_for(request))
+
+
+def deadlines_csv(request):
+    """The deadlines of /deadlines/, with the same filters, as CSV."""
+    obligations, deadlines = _listed_deadlines(request)
+    if obligations is None:
+        return exports.bad_request_text(ignored_messages(deadlines.form))
+    return exports.deadlines_csv(obligations, timezone.localdate(), _url_for(request))
+
+
 # --- working groups and meetings --------------------------------------------------------
 
 
-def working_groups(request):
-    """Each working group and single-coordinator role, its terms and coordinator States."""
-    today = timezone.localdate()
+def _groups(today):
+    """The working groups with their terms, newest first, and who serves on ``today``."""
     serving = set(CoordinatorAssignment.objects.serving_on(today).values_list("pk", flat=True))
     assignments = CoordinatorAssignment.objects.select_related("state", "appointed_at", "source").order_by(
-        "term_start", F("term_end").asc(nulls_last=True), "state__name"
+        "-term_start", F("term_end").desc(nulls_first=True), "state__name"
     )
     groups = WorkingGroup.objects.select_related("treaty", "established_at", "source").prefetch_related(
         Prefetch("assignments", queryset=assignments)
     )
-    sections = {}
     for group in groups:
         terms = {}
         for assignment in group.assignments.all():
@@ -405,25 +476,60 @@ def working_groups(request):
             {"label": label, "assignments": members, "current": any(a.serving for a in members)}
             for label, members in terms.items()
         ]
-        section = sections.setdefault(group.treaty_id, {"treaty": group.treaty, "groups": [], "roles": []})
+        group.serving = [a for a in group.assignments.all() if a.serving]
+        yield group
+
+
+def working_groups(request):
+    """Who coordinates what now, then each working group and single-coordinator role with every term."""
+    today = timezone.localdate()
+    sections = {}
+    for group in _groups(today):
+        section = sections.setdefault(
+            group.treaty_id, {"treaty": group.treaty, "groups": [], "roles": [], "current": []}
+        )
         (section["groups"] if group.seats > 1 else section["roles"]).append(group)
+        if group.serving:
+            section["current"].append(group)
     context = {"sections": list(sections.values()), "today": today}
     return render(request, "tracker/working_groups.html", context)
 
 
-def meeting_list(request):
-    """Meetings of States Parties and others: place, dates, president, and what each decided."""
+def working_groups_json(request):
+    """Every working group and role with its terms and coordinators, as JSON."""
+    today = timezone.localdate()
+    return exports.working_groups_json(list(_groups(today)), today, _url_for(request))
+
+
+def _meetings():
     extensions = Extension.objects.select_related(
-        "obligation__participation__state", "obligation__participation__treaty", "source"
+        "obligation__participation__state", "obligation__participation__treaty", "meeting", "source"
     )
     appointments = CoordinatorAssignment.objects.select_related("state", "group").order_by(
         "group__position", "state__name"
     )
-    meetings = Meeting.objects.select_related(
+    return Meeting.objects.select_related(
         "treaty", "country", "president_state", "announced_in", "source", "president_designated_at"
     ).prefetch_related(
         Prefetch("extensions", queryset=extensions),
         Prefetch("working_groups_established", queryset=WorkingGroup.objects.select_related("treaty")),
         Prefetch("appointments", queryset=appointments),
+        Prefetch("parts", queryset=MeetingPart.objects.select_related("source")),
+        Prefetch("documents", queryset=Document.objects.select_related("source", "submitted_by_state")),
     )
-    return render(request, "tracker/meeting_list.html", {"meetings": meetings, "today": timezone.localdate()})
+
+
+def meeting_list(request):
+    """Meetings, the next one first, then the past ones newest first: place, dates, president, decisions."""
+    today = timezone.localdate()
+    return render(
+        request,
+        "tracker/meeting_list.html",
+        {"meetings": _meetings().in_reading_order(today), "today": today},
+    )
+
+
+def meetings_json(request):
+    """Every meeting as JSON, in the order of /meetings/."""
+    today = timezone.localdate()
+    return exports.meetings_json(_meetings().in_reading_order(today), _url_for(request))

@@ -12,7 +12,7 @@ from django.urls import path
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit
+from tracker.admin import audit, gaps
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
@@ -144,7 +144,11 @@ class TreatyAdmin(TrackerAdmin):
         return [
             path("audit/", wrap(self.audit_log_view), name="tracker_audit_log"),
             path("audit/export.csv", wrap(self.audit_log_csv_view), name="tracker_audit_log_csv"),
+            path("gaps/", wrap(self.gaps_view), name="tracker_gaps"),
         ] + super().get_urls()
+
+    def gaps_view(self, request):
+        return gaps.gaps_view(request, self)
 
     def audit_log_view(self, request):
         return audit.audit_log_view(request, self)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tracker import history
 from tracker.models import State
+from tracker.plaintext import safe_cell
 
 PAGE_SIZE = 50
 EXPORT_BATCH = 500
@@ -123,14 +124,6 @@ def audit_log_view(request, model_admin):
     return TemplateResponse(request, "admin/tracker/audit_log.html", context)
 
 
-def _safe_cell(value):
-    """Keep a spreadsheet from reading a cell as a formula (CSV injection)."""
-    text = str(value)
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not text[1:2].isdigit()):
-        return "'" + text
-    return text
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -155,7 +148,7 @@ def _csv_rows(filters):
                     change.reason,
                     change.action,
                 ]
-                yield writer.writerow([_safe_cell(cell) for cell in cells])
+                yield writer.writerow([safe_cell(cell) for cell in cells])
         if len(page) < EXPORT_BATCH:
             return
         before = page[-1].cursor

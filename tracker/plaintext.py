@@ -1,0 +1,22 @@
+"""Text that every download can carry: no control characters, no spreadsheet formulas.
+
+Pure functions, used by the public downloads and the admin's audit CSV alike.
+"""
+
+import re
+
+# Characters no download carries: C0 controls but tab and newline, DEL, C1 controls.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(text):
+    """``text`` without control characters (other than tab and newline); other values unchanged."""
+    return CONTROL.sub("", text) if isinstance(text, str) else text
+
+
+def safe_cell(value):
+    """A CSV cell a spreadsheet shows as text: a leading ' before =, +, -, @, tab or CR, as OWASP recommends."""
+    text = plain("" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
