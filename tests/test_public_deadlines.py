@@ -54,14 +54,32 @@ class DeadlineListTestCase(TestCase):
         self.assertEqual(self.get(treaty="ccm").context["overdue"], response.context["overdue"])
 
     def test_a_pending_extension_request_is_not_overdue(self):
-        """A deadline passed with a request awaiting its decision is listed apart, not as overdue."""
-        Extension.objects.create(
-            obligation=self.w.lb_clearance, requested_on=D(2020, 12, 1), meeting=self.w.msp3
+        """A deadline passed with a request whose meeting is still to end is listed apart, not as overdue."""
+        coming = factory.make_meeting(
+            self.w.treaty,
+            number=20,
+            name="Twentieth Meeting of States Parties",
+            short_name="20MSP",
+            start_date=self.w.today + datetime.timedelta(days=30),
+            end_date=self.w.today + datetime.timedelta(days=33),
         )
+        Extension.objects.create(obligation=self.w.lb_clearance, requested_on=D(2020, 12, 1), meeting=coming)
         response = self.get()
         self.assertEqual(response.context["overdue"], [])
         self.assertEqual(states(response.context["awaiting"]), [("LB", "clearance")])
         self.assertContains(response, "extension requested, decision awaited")
+
+    def test_a_request_whose_meeting_ended_without_a_recorded_decision_is_a_gap_not_a_wait(self):
+        """After its meeting, a request with no recorded outcome is neither awaited nor overdue."""
+        Extension.objects.create(
+            obligation=self.w.lb_clearance, requested_on=D(2011, 12, 1), meeting=self.w.msp3
+        )
+        response = self.get()
+        self.assertEqual(response.context["overdue"], [])
+        self.assertEqual(response.context["awaiting"], [])
+        self.assertEqual(states(response.context["outcome_unrecorded"]), [("LB", "clearance")])
+        self.assertContains(response, "outcome of the extension request not recorded")
+        self.assertNotContains(response, "decision awaited")
 
     def test_bad_filters_are_ignored_with_a_message(self):
         """kind=zzz and a NUL byte are named; the page still lists everything."""

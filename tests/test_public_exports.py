@@ -22,7 +22,9 @@ REQUIRED_KEYS = {
     "deposit_date",
     "entry_into_force_date",
     "stockpile_deadline",
+    "stockpile_status",
     "clearance_deadline",
+    "clearance_status",
     "withdrawal_effective_date",
     "treaty",
     "subregion",
@@ -55,7 +57,8 @@ class StatesJsonTestCase(TestCase):
             self.assertEqual(set(row), REQUIRED_KEYS)
 
     def test_a_row_gives_iso_dates_the_deadlines_and_the_state_address(self):
-        """Lebanon: dates as ISO strings, in force, its current deadlines, and its page's absolute URL."""
+        """Lebanon: dates as ISO strings, in force, its deadlines where they apply with their statuses,
+        and its page's absolute URL."""
         rows = {row["iso2"]: row for row in json.loads(self.get().content)["results"]}
         lebanon = rows["LB"]
         self.assertEqual(lebanon["status"], "party")
@@ -64,8 +67,11 @@ class StatesJsonTestCase(TestCase):
         self.assertEqual(lebanon["deposit_date"], "2010-11-05")
         self.assertEqual(lebanon["entry_into_force_date"], "2011-05-01")
         self.assertEqual(lebanon["instrument"], "ratification")
-        self.assertEqual(lebanon["stockpile_deadline"], "2019-05-01")
+        # Whether Lebanon had stockpiles is not recorded here: no deadline, and the status says so.
+        self.assertIsNone(lebanon["stockpile_deadline"])
+        self.assertEqual(lebanon["stockpile_status"], "unknown")
         self.assertEqual(lebanon["clearance_deadline"], "2021-05-01")
+        self.assertEqual(lebanon["clearance_status"], "overdue")
         self.assertIsNone(lebanon["withdrawal_effective_date"])
         self.assertEqual(lebanon["region"], "asia")
         self.assertEqual(lebanon["subregion"], "Western Asia")

@@ -40,6 +40,6 @@ class MeetingListTestCase(TestCase):
         self.assertContains(self.response, f'id="meeting-{self.w.msp2.pk}"')
 
     def test_the_page_costs_a_fixed_number_of_queries(self):
-        """Meetings with all their decisions are read in a fixed number of queries."""
-        with self.assertNumQueries(4):
+        """Meetings with all their decisions, parts and documents are read in a fixed number of queries."""
+        with self.assertNumQueries(6):
             self.client.get(reverse("meeting-list"))

@@ -81,7 +81,7 @@ class StateDetailTestCase(TestCase):
         response = self.get("al")
         self.assertContains(response, "Extension requests")
         self.assertContains(response, "2MSP")
-        self.assertContains(response, "Granted, 16 Sep 2011")
+        self.assertContains(response, "Granted, 16 September 2011")
         self.assertContains(response, "Filed less than 9 months before the meeting")
         self.assertContains(response, "In ")
 
@@ -116,5 +116,5 @@ class StateDetailTestCase(TestCase):
     def test_the_page_costs_a_fixed_number_of_queries(self):
         """However many steps and extensions, the page needs no query per row."""
         self.get("al")
-        with self.assertNumQueries(7):
+        with self.assertNumQueries(8):
             self.get("al")

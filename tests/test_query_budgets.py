@@ -31,18 +31,22 @@ LONG_AGO = datetime.datetime(2011, 1, 1, tzinfo=datetime.UTC)
 # Public pages: address -> queries for an anonymous reader, including the one query
 # of the page cache's version check (tracker/caching.py), with no page kept.
 PUBLIC = {
-    "/": 30,
-    "/states/": 7,
-    "/states.csv": 6,
-    "/states.json": 6,
-    "/states/lb/": 8,
-    "/states/lb/history/": 32,
-    "/deadlines/": 7,
+    "/": 34,
+    "/states/": 8,
+    "/states.csv": 7,
+    "/states.json": 7,
+    "/states/lb/": 9,
+    "/states/lb/history/": 33,
+    "/deadlines/": 9,
     "/deadlines.ics": 3,
+    "/deadlines.json": 4,
+    "/deadlines.csv": 4,
+    "/meetings.json": 7,
+    "/working-groups.json": 4,
     "/working-groups/": 4,
-    "/meetings/": 5,
-    "/changes/": 34,
-    "/changes/feed/": 34,
+    "/meetings/": 7,
+    "/changes/": 37,
+    "/changes/feed/": 37,
 }
 # The admin's lists and the audit log, for a superuser: URL name -> queries.
 ADMIN = {
@@ -51,12 +55,12 @@ ADMIN = {
     "admin:tracker_state_changelist": 5,
     "admin:tracker_participation_changelist": 8,
     "admin:tracker_ratificationstep_changelist": 6,
-    "admin:tracker_obligation_changelist": 6,
+    "admin:tracker_obligation_changelist": 7,
     "admin:tracker_extension_changelist": 6,
     "admin:tracker_meeting_changelist": 6,
     "admin:tracker_workinggroup_changelist": 7,
     "admin:tracker_coordinatorassignment_changelist": 7,
-    "admin:tracker_audit_log": 37,
+    "admin:tracker_audit_log": 40,
     "admin:tracker_ratificationstep_deleted": 3,
 }
 

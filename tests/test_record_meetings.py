@@ -34,7 +34,7 @@ class MeetingRecordTestCase(TestCase):
     def setUpTestData(cls):
         call_command("load_shipped_data", stdout=io.StringIO())
         cls.treaty = models.Treaty.objects.get(slug="ccm")
-        cls.seed001 = models.Source.objects.get(title__startswith="Second Meeting of States Parties, Beirut")
+        cls.seed001 = models.Source.objects.get(key="seed001")
 
     def meeting(self, short_name):
         return models.Meeting.objects.get(treaty=self.treaty, short_name=short_name)

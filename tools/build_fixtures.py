@@ -234,7 +234,9 @@ class Builder:
                     raise DataError(f"{where}, field seed_document: there is no {seed}.")
                 self.seeds[key] = (document, normalised(seed.read_text(encoding="utf-8")) if seed else None)
             self.check_quotes(record, where)
-            self.keys[self.models.Source][str(key)] = self.make(self.models.Source, record, where)
+            self.keys[self.models.Source][str(key)] = self.make(
+                self.models.Source, record, where, key=str(key)
+            )
             self.source_files[key] = shown(path)
 
     def treaty(self, folder):

@@ -53,8 +53,11 @@ from django.utils import timezone
 from tracker import partial_dates, rules
 from tracker.models import (
     CoordinatorAssignment,
+    Declaration,
+    Document,
     Extension,
     Meeting,
+    MeetingPart,
     Obligation,
     Participation,
     RatificationStep,
@@ -81,6 +84,9 @@ SHARES = {
     Meeting: (0.06, "outcomes"),
     Source: (0.08, "notes"),
     WorkingGroup: (0.03, "description"),
+    Declaration: (0.02, "text"),
+    MeetingPart: (0.01, "venue"),
+    Document: (0.03, "summary"),
     Treaty: (0.03, "depositary"),
 }
 
@@ -319,6 +325,18 @@ class Command(BaseCommand):
             for participation in made:
                 steps += self.steps_for(participation)
         self.created[Participation] = {p.pk for p in created_participations}
+        declarations = [
+            Declaration(
+                participation=p,
+                kind=self.rng.choice(list(Declaration.Kind.values)),
+                date=p.deposit_date,
+                text="A declaration made on deposit (generated).",
+                source_id=self.sources[0],
+            )
+            for p in created_participations
+            if p.deposit_date and self.rng.random() < 0.1
+        ]
+        self.created[Declaration] = {d.pk for d in Declaration.objects.bulk_create(declarations)}
         made = RatificationStep.objects.bulk_create(steps, batch_size=self.batch_size)
         self.created[RatificationStep] = {s.pk for s in made}
         # Some steps were entered and later deleted: their history ends with the deletion.
@@ -395,6 +413,44 @@ class Command(BaseCommand):
         meetings = Meeting.objects.bulk_create(meetings)
         self.created.setdefault(Meeting, set()).update(m.pk for m in meetings)
         self.meetings = meetings
+        parts, documents = [], []
+        for meeting in meetings:
+            documents += [
+                Document(
+                    meeting=meeting,
+                    title=f"Final report of the {meeting.name}",
+                    kind=Document.Kind.FINAL_REPORT,
+                    symbol=f"GEN/MSP/{meeting.start_date.year}/{n}",
+                    summary="Records the meeting's decisions.",
+                    position=n,
+                    source_id=rng.choice(self.sources),
+                )
+                for n in (1, 2)
+            ]
+            if meeting.kind == Meeting.Kind.REVIEW:
+                half = meeting.start_date + datetime.timedelta(days=2)
+                parts += [
+                    MeetingPart(
+                        meeting=meeting,
+                        label="First part",
+                        start_date=meeting.start_date,
+                        end_date=half,
+                        format=MeetingPart.Format.VIRTUAL,
+                        source_id=self.sources[0],
+                    ),
+                    MeetingPart(
+                        meeting=meeting,
+                        label="Second part",
+                        start_date=half,
+                        end_date=meeting.end_date,
+                        city=meeting.city,
+                        source_id=self.sources[0],
+                    ),
+                ]
+        made = Document.objects.bulk_create(documents)
+        self.created.setdefault(Document, set()).update(d.pk for d in made)
+        made = MeetingPart.objects.bulk_create(parts)
+        self.created.setdefault(MeetingPart, set()).update(p.pk for p in made)
         groups = WorkingGroup.objects.bulk_create(
             WorkingGroup(
                 treaty=treaty,
@@ -624,6 +680,7 @@ class Command(BaseCommand):
                 RatificationStep: participation_state.get(row.get("participation_id")),
                 Obligation: participation_state.get(row.get("participation_id")),
                 Extension: obligation_state.get(row.get("obligation_id")),
+                Declaration: participation_state.get(row.get("participation_id")),
             }.get(model)
             weight = self.state_weight.get(state_id, 0.05) if state_id else 1.0
             row["_ghost"] = model is RatificationStep and row["id"] in self.ghosts
@@ -652,6 +709,8 @@ class Command(BaseCommand):
             Source: row.get("date"),
             Participation: row.get("signature_date") or row.get("deposit_date"),
             Treaty: row.get("adopted_on"),
+            Declaration: row.get("date"),
+            MeetingPart: row.get("start_date"),
         }.get(model) or D(2009, 1, 1)
         day = max(day, D(2008, 1, 1))
         return datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)

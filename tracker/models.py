@@ -14,7 +14,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -205,6 +205,14 @@ class Source(Record):
     PARTIAL_DATES = {"date": "date_precision"}
 
     title = models.CharField(max_length=400)
+    key = models.SlugField(
+        max_length=60,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The shipped data's name for the source (fixtures/data/), e.g. 'seed001'; "
+        "empty for a source added here.",
+    )
     publisher = models.CharField(max_length=200, blank=True, help_text="Example: 'UN Treaty Collection'.")
     date = models.DateField(null=True, blank=True, help_text="When the document was issued, if known.")
     date_precision = precision_field("date precision")
@@ -257,6 +265,14 @@ class Treaty(Record):
     depositary_url = models.URLField("address of the depositary's status page", max_length=500, blank=True)
     secretariat_url = models.URLField(
         "address of the implementation support unit", max_length=500, blank=True
+    )
+    obligations_checked_on = models.DateField(
+        "obligations record checked on",
+        null=True,
+        blank=True,
+        help_text="The day the States' stockpile and clearance record was last checked against the sources. "
+        "A deadline that passes after it is shown as not recorded, never as overdue, until the record is "
+        "checked again: a request or a completion may have come since.",
     )
     depositary_as_at = models.DateField(
         "depositary record as at",
@@ -994,7 +1010,22 @@ class ObligationQuerySet(RecordQuerySet):
     def overdue(self, as_of):
         """Applicable obligations whose current deadline passed before ``as_of`` without completion
         and without an extension request awaiting its decision."""
-        return self.open_on(as_of).due_before(as_of).filter(extension_pending=False)
+        return (
+            self.open_on(as_of)
+            .due_before(as_of)
+            .filter(extension_pending=False)
+            .exclude(current_deadline__gte=F("participation__treaty__obligations_checked_on"))
+        )
+
+    def passed_since_checked(self, as_of):
+        """Open obligations whose deadline passed after the record was last checked, with no request
+        recorded: whether the State met it, asked for more time or not is not recorded yet."""
+        return (
+            self.open_on(as_of)
+            .due_before(as_of)
+            .filter(extension_pending=False)
+            .filter(current_deadline__gte=F("participation__treaty__obligations_checked_on"))
+        )
 
     def awaiting_decision(self, as_of):
         """Open obligations past their deadline with an extension request whose meeting has not ended."""
@@ -1282,6 +1313,7 @@ class Obligation(Record):
             applies,
             awaiting_decision=rules.AWAITING in requests,
             decision_not_recorded=rules.DECISION_NOT_RECORDED in requests,
+            record_checked_on=self.participation.treaty.obligations_checked_on,
         )
 
     @property
@@ -1373,6 +1405,15 @@ class Meeting(Record):
     president_name = models.CharField(
         "president", max_length=200, blank=True, help_text="Example: 'Ambassador Steffen Kongstad'."
     )
+    president_source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="source of the presidency",
+        help_text="Where the president is named, if not in the meeting's own source.",
+    )
     president_designated_at = models.ForeignKey(
         "self",
         models.SET_NULL,
@@ -1421,7 +1462,7 @@ class Meeting(Record):
     def dates_display(self):
         if self.start_date is None:
             return ""
-        if self.dates_precision != partial_dates.DAY or self.end_date is None:
+        if (self.dates_precision or partial_dates.DAY) != partial_dates.DAY or self.end_date is None:
             return partial_dates.display(self.start_date, self.dates_precision)
         return _span_display(self.start_date, self.end_date)
 

@@ -282,7 +282,13 @@ def request_is_late(requested_on, meeting_starts, months=9):
 
 
 def obligation_status(
-    as_of, deadline, applicable=True, completed_on=None, awaiting_decision=False, decision_not_recorded=False
+    as_of,
+    deadline,
+    applicable=True,
+    completed_on=None,
+    awaiting_decision=False,
+    decision_not_recorded=False,
+    record_checked_on=None,
 ):
     """Return the status of an obligation on ``as_of``.
 
@@ -292,8 +298,10 @@ def obligation_status(
     is OVERDUE from the day after its deadline ("not later than" the deadline)
     unless an extension request was filed: then it is AWAITING_DECISION until
     the meeting that considers the request has ended (Art. 3(3), Art. 4(6)),
-    and UNKNOWN if the decision is not recorded: a gap in the record is never
-    shown as a State's failure.
+    and UNKNOWN if the decision is not recorded. A deadline that passed after
+    ``record_checked_on`` (the day the record was last checked against the
+    sources) is UNKNOWN too: a request or a completion since then may not be
+    recorded yet. A gap in the record is never shown as a State's failure.
     """
     if applicable is False:
         return NOT_APPLICABLE
@@ -305,6 +313,8 @@ def obligation_status(
         if awaiting_decision:
             return AWAITING_DECISION
         if decision_not_recorded:
+            return UNKNOWN
+        if record_checked_on is not None and deadline >= record_checked_on:
             return UNKNOWN
         return OVERDUE
     return IN_PROGRESS

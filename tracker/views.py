@@ -43,7 +43,16 @@ STATUS_PLURALS = {
     rules.WITHDRAWN: "Withdrawn",
 }
 # The States list filters folded away (on every screen) unless one is used.
-PANEL_FILTERS = ("status", "region", "treaty", "as_of", "in_force", "deadline_before", "working_group", "sort")
+PANEL_FILTERS = (
+    "status",
+    "region",
+    "treaty",
+    "as_of",
+    "in_force",
+    "deadline_before",
+    "working_group",
+    "sort",
+)
 CHANGES_PER_PAGE = 50
 DASHBOARD_CHANGES = 8
 # "Recently completed" on /deadlines/: since 1 January this many years back.
@@ -119,7 +128,9 @@ def dashboard(request):
                 "table": table,
             }
         )
-    obligations = Obligation.objects.of_parties(today).with_state().order_by("current_deadline")
+    obligations = (
+        Obligation.objects.of_parties(today).with_state().with_extensions().order_by("current_deadline")
+    )
     context = {
         "today": today,
         "summaries": summaries,
@@ -375,7 +386,7 @@ def deadline_list(request):
     today = timezone.localdate()
     deadlines = DeadlineFilter(request.GET, as_of=today)
     show = deadlines.options.get("status") or ""
-    obligations = deadlines.qs.order_by("current_deadline", "participation__state__name")
+    obligations = deadlines.qs.with_extensions().order_by("current_deadline", "participation__state__name")
     unrecorded = obligations.unrecorded(today)
     if show == "upcoming":
         unrecorded = unrecorded.due_from(today)
@@ -388,17 +399,13 @@ def deadline_list(request):
         "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
         "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
         # Past the deadline but not overdue: an extension request awaits its decision.
-        "awaiting": list(obligations.awaiting_decision(today).with_extensions())
-        if show in ("", "overdue")
-        else [],
+        "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
         "completed": list(obligations.completed_between(since, today)) if show in ("", "completed") else None,
         "completed_since": since,
         "completed_caption": f"Completed since 1 January {since.year}",
         "unrecorded": list(unrecorded) if show != "completed" else [],
         "outcome_unrecorded": (
-            list(obligations.decision_not_recorded(today).with_extensions())
-            if show in ("", "overdue")
-            else []
+            list(obligations.decision_not_recorded(today)) if show in ("", "overdue") else []
         ),
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),

@@ -373,6 +373,10 @@ class ObligationAdmin(TrackerAdmin):
     )
     inlines = (ExtensionInline,)
 
+    def get_queryset(self, request):
+        # The status column reads each obligation's extension requests and their meetings.
+        return super().get_queryset(request).with_extensions()
+
     @admin.display(description="status today")
     def status(self, obj):
         return obj.get_status_display() if obj.pk else "—"
