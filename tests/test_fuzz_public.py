@@ -52,6 +52,10 @@ PATHS = {
     "state_history": "/states/{iso2}/history/",
     "deadline_list": "/deadlines/",
     "deadlines_ics": "/deadlines.ics",
+    "deadlines_json": "/deadlines.json",
+    "deadlines_csv": "/deadlines.csv",
+    "meetings_json": "/meetings.json",
+    "working_groups_json": "/working-groups.json",
     "working_groups": "/working-groups/",
     "meeting_list": "/meetings/",
     "change_list": "/changes/",
@@ -94,6 +98,10 @@ class PublicUrlFuzzTestCase(TestCase):
     test_the_state_history_never_answers_with_a_server_error = fuzz(PATHS["state_history"])
     test_the_deadline_list_never_answers_with_a_server_error = fuzz(PATHS["deadline_list"])
     test_the_deadlines_ics_never_answers_with_a_server_error = fuzz(PATHS["deadlines_ics"])
+    test_the_deadlines_json_never_answers_with_a_server_error = fuzz(PATHS["deadlines_json"])
+    test_the_deadlines_csv_never_answers_with_a_server_error = fuzz(PATHS["deadlines_csv"])
+    test_the_meetings_json_never_answers_with_a_server_error = fuzz(PATHS["meetings_json"])
+    test_the_working_groups_json_never_answers_with_a_server_error = fuzz(PATHS["working_groups_json"])
     test_the_working_groups_never_answers_with_a_server_error = fuzz(PATHS["working_groups"])
     test_the_meeting_list_never_answers_with_a_server_error = fuzz(PATHS["meeting_list"])
     test_the_change_list_never_answers_with_a_server_error = fuzz(PATHS["change_list"])

@@ -1,5 +1,6 @@
 """Production hardening: deployment checks, Content Security Policy, login throttling, upload limits."""
 
+import ipaddress
 import os
 import re
 import subprocess
@@ -155,15 +156,30 @@ class LoginThrottlingTestCase(TestCase):
             self.login()
         self.assertEqual(self.login(password=PASSWORD).status_code, 302)
 
-    def test_behind_the_proxy_the_clients_address_counts(self):
-        """With one trusted proxy, the address it appended to X-Forwarded-For is the client's."""
+    def test_behind_a_trusted_proxy_the_clients_address_counts(self):
+        """From a trusted proxy, the right-most address it did not add itself is the client's."""
         request = RequestFactory().get(
             "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5"
         )
-        with mock.patch.object(tracker_settings, "TRUSTED_PROXY_COUNT", 1):
+        trusted = [ipaddress.ip_network("10.0.0.0/8")]
+        with mock.patch.object(tracker_settings, "TRUSTED_PROXIES", trusted):
             self.assertEqual(tracker_settings.client_ip_address(request), "203.0.113.5")
-        with mock.patch.object(tracker_settings, "TRUSTED_PROXY_COUNT", 0):
-            self.assertEqual(tracker_settings.client_ip_address(request), "10.0.0.1")
+        chain = RequestFactory().get(
+            "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.7"
+        )
+        with mock.patch.object(tracker_settings, "TRUSTED_PROXIES", trusted):
+            self.assertEqual(tracker_settings.client_ip_address(chain), "203.0.113.5")
+
+    def test_a_client_reaching_the_server_directly_cannot_choose_its_address(self):
+        """Without trusted proxies (the default), or from an untrusted address, X-Forwarded-For is ignored."""
+        request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
+        self.assertEqual(tracker_settings.TRUSTED_PROXIES, [])
+        self.assertEqual(tracker_settings.client_ip_address(request), "198.51.100.9")
+        with mock.patch.object(tracker_settings, "TRUSTED_PROXIES", [ipaddress.ip_network("10.0.0.0/8")]):
+            self.assertEqual(tracker_settings.client_ip_address(request), "198.51.100.9")
+        garbage = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
+        with mock.patch.object(tracker_settings, "TRUSTED_PROXIES", [ipaddress.ip_network("10.0.0.0/8")]):
+            self.assertEqual(tracker_settings.client_ip_address(garbage), "10.0.0.1")
 
 
 class UploadLimitsTestCase(TestCase):

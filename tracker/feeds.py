@@ -7,6 +7,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from tracker import exports, history
 from tracker.filters import ChangeFilterForm, ignored_messages
+from tracker.plaintext import plain
 
 FEED_SIZE = 50
 
@@ -33,8 +34,10 @@ class ChangeFeed(Feed):
     def items(self, obj):
         return history.changes(**obj, limit=FEED_SIZE)
 
+    # Whatever is stored, the feed carries no control character (XML 1.0 cannot).
+
     def item_title(self, change):
-        return f"{change.object_repr}: {change.kind_label.lower()} {change.action}"
+        return plain(f"{change.object_repr}: {change.kind_label.lower()} {change.action}")
 
     def item_link(self, change):
         if change.state_iso2:
@@ -56,4 +59,4 @@ class ChangeFeed(Feed):
 
     def item_description(self, change):
         # The editor's name is never in the feed: it is shown to staff only, on the site.
-        return render_to_string("tracker/feed_change.html", {"change": change})
+        return plain(render_to_string("tracker/feed_change.html", {"change": change}))

@@ -21,26 +21,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from tracker import history, partial_dates, rules
+from tracker.formfields import DayField
 from tracker.models import CoordinatorAssignment, Obligation, Participation, State, Treaty, WorkingGroup
-
-MIN_DATE = datetime.date(1900, 1, 1)
-MAX_DATE = datetime.date(2999, 12, 31)
-
-
-class DayField(forms.DateField):
-    """An ISO date (as a browser's date picker sends it) between 1900 and 2999."""
-
-    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        day = super().to_python(value)
-        if day is not None and not MIN_DATE <= day <= MAX_DATE:
-            raise ValidationError("Give a date between 1900 and 2999.", code="out_of_range")
-        return day
 
 
 def ignored_messages(form):

@@ -13,6 +13,7 @@ import datetime
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
@@ -21,10 +22,17 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
 
 from tracker import partial_dates, rules
+from tracker.plaintext import control_character, normalise_newlines
 
 
 def today():
     return timezone.localdate()
+
+
+# The dates a record can hold: every date the treaties' rules add years to stays far
+# from the calendar's end (year 9999).
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2999, 12, 31)
 
 
 # --- why a record changed --------------------------------------------------------
@@ -167,6 +175,33 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
+    def clean_fields(self, exclude=None):
+        # Text is stored with plain newlines and without control characters, which no
+        # feed, CSV or calendar could carry (and PostgreSQL refuses NUL).
+        errors = {}
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+                value = getattr(self, field.attname)
+                if isinstance(value, datetime.date) and not EARLIEST <= value <= LATEST:
+                    errors[field.name] = [f"Give a date between {EARLIEST.year} and {LATEST.year}."]
+                continue
+            if not isinstance(field, models.CharField | models.TextField):
+                continue
+            value = normalise_newlines(getattr(self, field.attname))
+            setattr(self, field.attname, value)
+            if found := control_character(value):
+                errors[field.name] = [
+                    f"This text contains a control character ({found}), which the site cannot show: remove it."
+                ]
+        try:
+            super().clean_fields(exclude)
+        except ValidationError as error:
+            errors = {**error.message_dict, **errors}
+        if errors:
+            raise ValidationError(errors)
+
     def clean(self):
         # A date of month precision is stored as the 1st of the month, and so on; a
         # precision without its date means nothing and is cleared.
@@ -230,6 +265,42 @@ class Source(Record):
     def __str__(self):
         return self.title
 
+    def citing_fields(self):
+        """[(model, foreign key)] of every tracked model's link to a source."""
+        return [
+            (model, field)
+            for model in TRACKED.values()
+            for field in model._meta.concrete_fields
+            if field.is_relation and field.related_model is Source
+        ]
+
+    def citations(self):
+        """[(model, foreign key, records)] of the records that cite this source, for each link that has any."""
+        found = []
+        for model, field in self.citing_fields():
+            records = model._default_manager.filter(**{field.name: self})
+            if records.exists():
+                found.append((model, field, records))
+        return found
+
+    def move_citations(self, to):
+        """Make every record citing this source cite ``to`` instead, each saved with its history.
+
+        Returns the number of records changed. Call inside a transaction; the
+        reason comes from the edit under way (change_reason() or the request).
+        """
+        moved = 0
+        citations = self.citations()
+        if any(model is Participation for model, _, _ in citations):
+            # The lock order of every write path: treaties before participations.
+            list(Treaty.objects.locked())
+        for _model, field, records in citations:
+            for record in records.locked():
+                setattr(record, field.name, to)
+                record.save(update_fields=[field.name])
+                moved += 1
+        return moved
+
     @property
     def date_display(self):
         return partial_dates.display(self.date, self.date_precision)
@@ -292,6 +363,7 @@ class Treaty(Record):
     eif_instruments = models.PositiveSmallIntegerField(
         "instruments needed for entry into force",
         default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(200)],
         help_text="The treaty enters into force after this many ratifications, acceptances, approvals or accessions.",
     )
     eif_rule = models.CharField(
@@ -303,7 +375,10 @@ class Treaty(Record):
         help_text="N for the rule above: 6 (months) for the CCM, 90 (days) for the Arms Trade Treaty.",
     )
     withdrawal_months = models.PositiveSmallIntegerField(
-        "withdrawal notice (months)", default=6, help_text="A withdrawal takes effect this long after notice."
+        "withdrawal notice (months)",
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="A withdrawal takes effect this long after notice.",
     )
     stockpile_article = models.CharField(
         "stockpile article", max_length=20, blank=True, help_text="Where the treaty sets it, e.g. 'Art. 3'."
@@ -316,6 +391,7 @@ class Treaty(Record):
         null=True,
         blank=True,
         default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="Leave empty if the treaty sets no stockpile destruction deadline.",
     )
     stockpile_extension_years = models.PositiveSmallIntegerField(
@@ -323,16 +399,29 @@ class Treaty(Record):
         null=True,
         blank=True,
         default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
         help_text="Leave empty if the treaty allows no extension.",
     )
     clearance_years = models.PositiveSmallIntegerField(
-        "clearance period (years)", null=True, blank=True, default=10
+        "clearance period (years)",
+        null=True,
+        blank=True,
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
     clearance_extension_years = models.PositiveSmallIntegerField(
-        "longest clearance extension (years)", null=True, blank=True, default=5
+        "longest clearance extension (years)",
+        null=True,
+        blank=True,
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
     )
     initial_report_days = models.PositiveSmallIntegerField(
-        "initial report due (days after entry into force)", null=True, blank=True, default=180
+        "initial report due (days after entry into force)",
+        null=True,
+        blank=True,
+        default=180,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
     annual_report_month = models.PositiveSmallIntegerField("annual report due: month", default=4)
     annual_report_day = models.PositiveSmallIntegerField("annual report due: day", default=30)
@@ -487,8 +576,10 @@ class Treaty(Record):
             raise ValidationError(
                 {"annual_report_day": "The annual report due date is not a day of the calendar."}
             ) from None
-        if self.eif_rule == rules.EIF_MONTH_START and self.eif_period > 120:
-            raise ValidationError({"eif_period": "A period in months cannot exceed ten years (120)."})
+        if self.eif_rule == rules.EIF_MONTH_START and not 1 <= (self.eif_period or 0) <= 120:
+            raise ValidationError({"eif_period": "A period in months is from 1 to 120 (ten years)."})
+        if self.eif_rule == rules.EIF_DAYS_AFTER and not 1 <= (self.eif_period or 0) <= 3650:
+            raise ValidationError({"eif_period": "A period in days is from 1 to 3,650 (ten years)."})
         if (
             self.adopted_on
             and self.opened_for_signature_on
@@ -712,7 +803,7 @@ class Participation(Record):
         "withdrawal effective", null=True, blank=True, editable=False
     )
     notes = models.TextField(blank=True, help_text="Declarations, territorial scope and the like.")
-    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = ParticipationQuerySet.as_manager()
     history = History(deleted_by="state")
@@ -744,7 +835,10 @@ class Participation(Record):
         ]
 
     def __str__(self):
-        return f"{self.state} – {self.treaty}"
+        # (A form being redrawn with errors may hold a participation without its State or treaty.)
+        state = self.state if self.state_id else "(no State)"
+        treaty = self.treaty if self.treaty_id else "(no treaty)"
+        return f"{state} – {treaty}"
 
     def get_absolute_url(self):
         return self.state.get_absolute_url()
@@ -980,7 +1074,7 @@ class Declaration(Record):
         ordering = ["participation", "date", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} of {self.participation.state}"
+        return f"{self.get_kind_display()} of {self.participation.state if self.participation_id else '?'}"
 
     @property
     def date_display(self):
@@ -1177,7 +1271,7 @@ class Obligation(Record):
     )
     expected_precision = precision_field("expected completion precision")
     progress = models.TextField("progress notes", blank=True)
-    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     objects = ObligationQuerySet.as_manager()
     history = History(deleted_by="participation")
@@ -1197,7 +1291,7 @@ class Obligation(Record):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} – {self.participation.state}"
+        return f"{self.get_kind_display()} – {self.participation.state if self.participation_id else '?'}"
 
     def clean(self):
         super().clean()
@@ -1416,7 +1510,7 @@ class Meeting(Record):
     )
     president_designated_at = models.ForeignKey(
         "self",
-        models.SET_NULL,
+        models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -1502,7 +1596,7 @@ class MeetingPart(Record):
         ]
 
     def __str__(self):
-        return f"{self.meeting}: {self.label}"
+        return f"{self.meeting if self.meeting_id else '?'}: {self.label}"
 
     def clean(self):
         super().clean()
@@ -1772,7 +1866,7 @@ class WorkingGroup(Record):
     )
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the public page.")
-    source = models.ForeignKey(Source, models.SET_NULL, null=True, blank=True, related_name="+")
+    source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
 
     history = History()
 
@@ -1829,7 +1923,9 @@ class CoordinatorAssignment(Record):
         ]
 
     def __str__(self):
-        return f"{self.state} – {self.group} ({self.term_display})"
+        state = self.state if self.state_id else "?"
+        group = self.group if self.group_id else "?"
+        return f"{state} – {group} ({self.term_display})"
 
     @property
     def term_display(self):

@@ -20,3 +20,14 @@ def safe_cell(value):
     """A CSV cell a spreadsheet shows as text: a leading ' before =, +, -, @, tab or CR, as OWASP recommends."""
     text = plain("" if value is None else str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def normalise_newlines(text):
+    """``text`` with a browser's CR LF (and a lone CR) as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if isinstance(text, str) else text
+
+
+def control_character(text):
+    """The first control character of ``text`` other than tab and newline, as 'U+000C', or None."""
+    found = CONTROL.search(text) if isinstance(text, str) else None
+    return f"U+{ord(found.group()):04X}" if found else None

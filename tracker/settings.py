@@ -5,6 +5,7 @@ environment. With nothing set, the site runs locally on SQLite in DEBUG mode,
 so a checkout, the README's serve command and a browser are all it takes.
 """
 
+import ipaddress
 import os
 import warnings
 from pathlib import Path
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in editor on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A NUL character in an admin request is refused in words (tracker/guards.py).
+    "tracker.guards.RefuseNulInAdminMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -190,18 +193,35 @@ AXES_COOLOFF_TIME = envint("AXES_COOLOFF_HOURS", 1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
-# Behind the TLS proxy (README, "Production") REMOTE_ADDR is the proxy's: count the
-# client's address from the right of X-Forwarded-For, where the trusted proxies
-# append it (the left end is whatever the client chose to send).
-TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0 if DEBUG else 1)
+# Behind the TLS proxy (README, "Production") REMOTE_ADDR is the proxy's. The client's
+# address is read from X-Forwarded-For only when the request comes from one of the
+# TRUSTED_PROXIES (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8"), and then as the
+# right-most address that is not itself a trusted proxy: the left end of the header is
+# whatever the client chose to send. With no trusted proxy (the default) the header is
+# ignored, so a client reaching gunicorn directly cannot choose its address.
+TRUSTED_PROXIES = [ipaddress.ip_network(item, strict=False) for item in envlist("TRUSTED_PROXIES", [])]
+
+
+def _trusted(address):
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in TRUSTED_PROXIES)
 
 
 def client_ip_address(request):
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    if TRUSTED_PROXY_COUNT and len(hops) >= TRUSTED_PROXY_COUNT:
-        return hops[-TRUSTED_PROXY_COUNT]
-    return request.META.get("REMOTE_ADDR")
+    remote = request.META.get("REMOTE_ADDR")
+    if not _trusted(remote):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return remote
+    return remote
 
 
 AXES_CLIENT_IP_CALLABLE = client_ip_address

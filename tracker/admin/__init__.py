@@ -7,13 +7,19 @@ the spreadsheet import in ``importing``. Computed dates are read-only here:
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
-from django.urls import path
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from import_export.admin import ImportMixin
 
 from tracker import models
 from tracker.admin import audit, gaps
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
+from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
 
@@ -76,6 +82,42 @@ class SourceAdmin(TrackerAdmin):
     @admin.display(description="date", ordering="date")
     def date_display(self, obj):
         return obj.date_display
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:object_id>/move/", wrap(self.move_view), name="tracker_source_move"),
+        ] + super().get_urls()
+
+    def move_view(self, request, object_id):
+        """Move every citation of a source to another, each with a history row, so it can be deleted."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        source = get_object_or_404(models.Source, pk=object_id)
+        form = MoveCitationsForm(request.POST or None, source=source)
+        if request.method == "POST" and form.is_valid():
+            request.tracker_reason = form.cleaned_data["reason"]
+            with transaction.atomic():
+                moved = source.move_citations(form.cleaned_data["target"])
+            self.message_user(request, f"Moved {moved} citation(s) to “{form.cleaned_data['target']}”.")
+            return HttpResponseRedirect(reverse("admin:tracker_source_change", args=[source.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Move the citations of “{source}”",
+            "opts": self.opts,
+            "source": source,
+            "citations": [
+                (model._meta.verbose_name_plural, field.verbose_name, records.count())
+                for model, field, records in source.citations()
+            ],
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/tracker/source_move.html", context)
+
+    def render_delete_form(self, request, context):
+        # A cited source cannot be deleted (its links are PROTECT): offer to move its citations first.
+        context["move_url"] = reverse("admin:tracker_source_move", args=[context["object"].pk])
+        return super().render_delete_form(request, context)
 
 
 @admin.register(models.Treaty)

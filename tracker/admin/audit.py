@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tracker import history
+from tracker.formfields import DayField
 from tracker.models import State
 from tracker.plaintext import safe_cell
 
@@ -43,8 +44,8 @@ class AuditFilterForm(forms.Form):
     state = forms.ModelChoiceField(
         queryset=State.objects.all(), to_field_name="iso2", required=False, empty_label="Any State"
     )
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = DayField(required=False, label="From")
+    end = DayField(required=False, label="To")
     before = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

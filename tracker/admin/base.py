@@ -11,11 +11,13 @@
 * Deleted records are listed per model and can be restored with a reason.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -34,7 +36,58 @@ from tracker.admin.forms import (
 )
 
 
-class TrackerAdmin(SimpleHistoryAdmin):
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """The admin's autocomplete widget, redrawing a refused form whatever was posted in it.
+
+    Django's widget looks the posted value up as a key: "abc" in a field of
+    numeric keys (or a NUL byte, on PostgreSQL) raised instead of showing the
+    form's "Select a valid choice" error. Values that are not keys are dropped.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        key = self.field.remote_field.model._meta.pk
+        valid = []
+        for item in value:
+            try:
+                number = key.to_python(item)
+            except ValidationError:
+                continue
+            if not isinstance(number, int) or 0 < number < 2**63:
+                valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    """A foreign key field that refuses, in words, a number no database key can be."""
+
+    def to_python(self, value):
+        key = self.queryset.model._meta.pk
+        if value not in self.empty_values and isinstance(key, models.AutoField | models.BigAutoField):
+            try:
+                number = int(str(value))
+            except ValueError:
+                number = None
+            if number is None or not 0 < number < 2**63:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SafeAutocompleteMixin:
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # An address typed without a scheme is read as https:// (Django 6's default).
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedModelChoiceField)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and type(formfield.widget) is AutocompleteSelect:
+            formfield.widget.__class__ = SafeAutocompleteSelect
+        return formfield
+
+
+class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     """Base for every model of the tracker."""
 
     form = VersionedModelForm
@@ -44,6 +97,33 @@ class TrackerAdmin(SimpleHistoryAdmin):
     object_history_form_template = "admin/tracker/object_history_form.html"
     history_list_per_page = 50
     list_per_page = 50
+
+    # --- lists ----------------------------------------------------------------------
+
+    def changelist_view(self, request, extra_context=None):
+        # Django's list reads the date hierarchy's year, month and day as numbers, and
+        # PostgreSQL refuses NUL in a query: such parameters are dropped, in words.
+        dropped = [name for name, value in request.GET.items() if not self._list_parameter_ok(name, value)]
+        if dropped:
+            query = request.GET.copy()
+            for name in dropped:
+                query.pop(name)
+            self.message_user(
+                request,
+                f"Not understood, and removed from the filters: {', '.join(dropped)}.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+        return super().changelist_view(request, extra_context)
+
+    def _list_parameter_ok(self, name, value):
+        if "\x00" in name or "\x00" in value:
+            return False
+        if self.date_hierarchy and name.startswith(f"{self.date_hierarchy}__"):
+            part = name.rsplit("__", 1)[1]
+            limits = {"year": (1900, 2999), "month": (1, 12), "day": (1, 31)}.get(part)
+            return limits is not None and value.isdigit() and limits[0] <= int(value) <= limits[1]
+        return True
 
     # --- reasons on add and change ----------------------------------------------
 
@@ -75,7 +155,13 @@ class TrackerAdmin(SimpleHistoryAdmin):
             form = type(form.__name__, (form,), {"reverting": True})
         return form
 
-    # --- revert (simple-history's history form) -----------------------------------
+    # --- history and revert (simple-history's pages) ----------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        # simple-history reads the id as a number: anything else is no such record.
+        if not str(object_id).isdigit():
+            raise Http404("No such record.")
+        return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and not self.has_change_permission(request):
@@ -191,7 +277,7 @@ class TrackerAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/tracker/restore_confirm.html", context)
 
 
-class TrackerInlineMixin:
+class TrackerInlineMixin(SafeAutocompleteMixin):
     """Inline rows carry their version too; their reason is the main form's."""
 
     form = VersionedInlineForm

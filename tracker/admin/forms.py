@@ -19,14 +19,31 @@ from django.utils.functional import cached_property
 from django.utils.text import capfirst
 
 from tracker import history
+from tracker.models import Source
+from tracker.plaintext import control_character, normalise_newlines
 
 # Bookkeeping fields: never shown as a change, never compared.
 # Form fields that are not facts about the record.
 NOT_FACTS = ("version", "reason")
 
 
+class ReasonField(forms.CharField):
+    """The reason for an edit: plain text, kept in the history and shown in the public feed."""
+
+    def to_python(self, value):
+        return normalise_newlines(super().to_python(value))
+
+    def validate(self, value):
+        super().validate(value)
+        if found := control_character(value):
+            raise ValidationError(
+                f"The reason contains a control character ({found}), which the history cannot show: remove it.",
+                code="control_character",
+            )
+
+
 def reason_field():
-    return forms.CharField(
+    return ReasonField(
         label="Reason for this change",
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
@@ -39,6 +56,17 @@ class ReasonForm(forms.Form):
     """The reason asked for on pages that are not model forms: delete, restore."""
 
     reason = reason_field()
+
+
+class MoveCitationsForm(ReasonForm):
+    """Which source a source's citations move to, and why."""
+
+    target = forms.ModelChoiceField(queryset=Source.objects.none(), label="Cite this source instead")
+
+    def __init__(self, *args, source, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].queryset = Source.objects.exclude(pk=source.pk)
+        self.order_fields(["target", "reason"])
 
 
 # --- describing what changed -------------------------------------------------------
