@@ -1,12 +1,31 @@
 """Importing States' treaty dates from a spreadsheet: preview, confirm with a reason, all or nothing."""
 
 import datetime
+import io
+import threading
+import time
+import zipfile
+from unittest import mock
 
+import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import TestCase, override_settings
+from django.db import connection
+from django.test import Client, TestCase, TransactionTestCase, override_settings
 
 from tests import factory
-from tracker.models import Participation
+from tracker.admin import importing
+from tracker.models import Participation, State
+
+# The UN Treaty Collection's CCM status page as a browser saves it (the start of
+# shared/reference/untc/ccm_status_2026-02-03.html, with one row of its table).
+UNTC_PAGE = (
+    b'\r\n\r\n<!DOCTYPE html>\r\n\r\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en">\r\n\r\n'
+    b'<head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" /><title>\r\n'
+    b"\tUnited Nations Treaty Collection\r\n</title></head>\r\n<body>"
+    b'<table id="tblgrid"><tr><td>Afghanistan<br></td><td> &nbsp;3 Dec\t 2008 <br></td>'
+    b"<td> &nbsp;8 Sep\t 2011 <br></td></tr></table></body></html>\r\n"
+)
 
 D = datetime.date
 SOURCE = "UNTC MTDSG XXVI-6 status as at 2026-02-03 (copy: github mgaldino/treaties-ideal-point@746a24f data/raw/arms_control/html/ccm.html)"
@@ -29,10 +48,17 @@ Austria,AT,ccm,europe,party,true,2008-12-03,ratification,2009-04-02,2009-12-01,,
 
 
 def upload(text, name="states.csv", encoding="utf-8"):
-    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+    data = text if isinstance(text, bytes) else text.encode(encoding)
+    return SimpleUploadedFile(name, data, content_type="text/csv")
 
 
-class ImportTestCase(TestCase):
+def messages_of(response):
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+class ImportBase(TestCase):
+    """An editor, Erin, and the admin world; helpers to preview and confirm a file."""
+
     url = "/admin/tracker/participation/import/"
     confirm_url = "/admin/tracker/participation/process_import/"
 
@@ -50,11 +76,14 @@ class ImportTestCase(TestCase):
         data = {"resource": "0", "format": "0", "import_file": upload(text, name, encoding), **fields}
         return self.client.post(self.url, data)
 
-    def confirm(self, preview, reason="Depositary status list as at 3 February 2026"):
+    def confirm_data(self, preview, reason="Depositary status list as at 3 February 2026"):
         form = preview.context["confirm_form"]
         data = {name: form.initial.get(name, "") for name in form.fields}
         data["reason"] = reason
-        return self.client.post(self.confirm_url, data)
+        return data
+
+    def confirm(self, preview, reason="Depositary status list as at 3 February 2026", client=None):
+        return (client or self.client).post(self.confirm_url, self.confirm_data(preview, reason))
 
     def snapshot(self):
         return (
@@ -64,6 +93,16 @@ class ImportTestCase(TestCase):
 
     def assertNothingChanged(self, before):
         self.assertEqual(self.snapshot(), before)
+
+    def assertRefused(self, response, message, before):
+        self.assertEqual(response.status_code, 200)
+        self.assertNotIn("confirm_form", response.context)
+        self.assertContains(response, message)
+        self.assertNothingChanged(before)
+
+
+class ImportTestCase(ImportBase):
+    """The import as an editor uses it, and the files and rows it refuses."""
 
     # --- the happy paths ---------------------------------------------------------------
 
@@ -143,17 +182,13 @@ class ImportTestCase(TestCase):
 
     # --- bad files: a message in words, and nothing changed ----------------------------
 
-    def assertRefused(self, response, message, before):
-        self.assertEqual(response.status_code, 200)
-        self.assertNotIn("confirm_form", response.context)
-        self.assertContains(response, message)
-        self.assertNothingChanged(before)
-
     def test_a_file_that_is_not_utf8_is_refused(self):
         """A Latin-1 file is refused with advice on saving it as UTF-8."""
         before = self.snapshot()
         text = "name,iso2,signature_date\nCôte d’Ivoire,CI,2008-12-04\n".replace("’", "'")
-        self.assertRefused(self.preview(text, encoding="latin-1"), "The file is not UTF-8 text.", before)
+        self.assertRefused(
+            self.preview(text, encoding="latin-1"), "The file is not UTF-8 text (line 2", before
+        )
 
     def test_a_file_without_the_iso_column_is_refused(self):
         """The missing key column is named."""
@@ -215,7 +250,359 @@ class ImportTestCase(TestCase):
         self.assertRefused(self.preview(text), "line(s) 2", before)
 
     def test_reviewers_cannot_import(self):
-        """The import is for editors: reviewers get a 403 on both steps."""
+        """The import is for editors: the page is forbidden to reviewers, and a confirmation they post gets a message."""
+        r = self.preview(STATES_CSV)
         self.client.force_login(factory.make_user("rita", groups=["reviewers"]))
+        before = self.snapshot()
         self.assertEqual(self.client.get(self.url).status_code, 403)
-        self.assertEqual(self.client.post(self.confirm_url, {}).status_code, 403)
+        r = self.client.post(self.confirm_url, self.confirm_data(r))
+        self.assertRedirects(r, "/admin/", fetch_redirect_response=False)
+        self.assertIn("Only editors can import", messages_of(r)[0])
+        self.assertNothingChanged(before)
+
+
+class ImportConflictTestCase(ImportBase):
+    """Confirming a preview whose participations changed since is refused, and nothing is applied."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.alice = factory.make_user("alice", groups=["editors"])
+
+    def assertRefusedConfirm(self, response, before, *expected):
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        shown = messages_of(response)
+        self.assertTrue(shown[0].startswith("Nothing was imported"), shown)
+        for text in expected:
+            self.assertTrue(any(text in line for line in shown), (text, shown))
+        self.assertNothingChanged(before)
+        return shown
+
+    def test_a_record_saved_since_the_preview_refuses_the_import(self):
+        """Alice saves Angola between Erin's preview and confirmation: nothing is imported, and the message says what she changed."""
+        r = self.preview(STATES_CSV)
+        angola = Participation.objects.get(pk=self.w.ao.pk)
+        factory.edit_as(angola, self.alice, "Declaration received", notes="Declaration on Art. 21")
+        before = self.snapshot()
+        self.assertRefusedConfirm(
+            self.confirm(r),
+            before,
+            "1 of the file's participations changed since the preview",
+            "Angola – CCM was saved by alice on",
+            "(reason given: “Declaration received”) since the preview: Notes (empty) → “Declaration on Art. 21”",
+        )
+        angola.refresh_from_db()
+        self.assertIsNone(angola.deposit_date)  # the file's deposit was not applied
+
+    def test_a_row_the_preview_left_unchanged_is_not_written_over_either(self):
+        """Lebanon's row matched the record at the preview; Alice's later correction stops the import."""
+        r = self.preview(STATES_CSV)
+        lebanon = Participation.objects.get(pk=self.w.lb.pk)
+        factory.edit_as(lebanon, self.alice, "Notification date", deposit_date=D(2010, 11, 8))
+        before = self.snapshot()
+        self.assertRefusedConfirm(
+            self.confirm(r), before, "Lebanon – CCM was saved by alice", "5 November 2010 → 8 November 2010"
+        )
+        lebanon.refresh_from_db()
+        self.assertEqual(lebanon.deposit_date, D(2010, 11, 8))
+
+    def test_several_saves_since_the_preview_are_counted(self):
+        """Two saves since the preview: the message counts them and names the latest editor."""
+        r = self.preview(STATES_CSV)
+        angola = Participation.objects.get(pk=self.w.ao.pk)
+        factory.edit_as(angola, self.editor, "First", notes="One")
+        factory.edit_as(angola, self.alice, "Second", notes="Two")
+        before = self.snapshot()
+        self.assertRefusedConfirm(
+            self.confirm(r),
+            before,
+            "Angola – CCM was saved 2 times since the preview, most recently by alice",
+        )
+
+    def test_a_participation_added_since_the_preview_refuses_the_import(self):
+        """Afghanistan had no participation at the preview; one added since is a conflict, not a row to overwrite."""
+        r = self.preview(DEPOSITARY_CSV, treaty=str(self.w.treaty.pk))
+        factory.make_participation(self.w.treaty, State.objects.get(iso2="AF"), signature_date=D(2008, 12, 3))
+        before = self.snapshot()
+        self.assertRefusedConfirm(self.confirm(r), before, "Afghanistan – CCM was added by")
+        self.assertFalse(Participation.objects.filter(state__iso2="AD").exists())
+
+    def test_a_participation_deleted_since_the_preview_refuses_the_import(self):
+        """Lebanon's participation, deleted by Alice after the preview, is named with who deleted it."""
+        r = self.preview(STATES_CSV)
+        lebanon = Participation.objects.get(pk=self.w.lb.pk)
+        lebanon._history_user, lebanon._change_reason = self.alice, "Entered twice"
+        lebanon.delete()
+        before = self.snapshot()
+        self.assertRefusedConfirm(self.confirm(r), before, "Lebanon – CCM was deleted by alice")
+
+    def test_of_two_imports_previewed_together_the_second_confirmation_is_refused(self):
+        """Erin and Alice preview files touching Angola; Erin confirms first; Alice's confirmation is refused."""
+        second = Client()
+        second.force_login(self.alice)
+        mine = self.preview(STATES_CSV)
+        data = {
+            "resource": "0",
+            "format": "0",
+            "import_file": upload(STATES_CSV.replace("2011-01-10", "2011-01-11")),
+        }
+        theirs = second.post(self.url, data)
+        self.assertEqual(self.confirm(mine).status_code, 302)
+        before = self.snapshot()
+        self.assertRefusedConfirm(
+            self.confirm(theirs, client=second),
+            before,
+            "Angola – CCM was saved by erin",
+            "(empty) → 10 January 2011",
+        )
+        self.assertEqual(Participation.objects.get(pk=self.w.ao.pk).deposit_date, D(2011, 1, 10))
+
+    def test_an_import_whose_records_did_not_change_still_goes_through(self):
+        """A save to another State's participation between preview and confirmation does not stop the import."""
+        r = self.preview(STATES_CSV)
+        albania = Participation.objects.get(pk=self.w.al.pk)
+        factory.edit_as(albania, self.alice, "Declaration", notes="Declaration")
+        self.assertRedirects(self.confirm(r), "/admin/tracker/participation/", fetch_redirect_response=False)
+        self.assertEqual(Participation.objects.get(pk=self.w.ao.pk).deposit_date, D(2011, 1, 10))
+
+
+class ImportConfirmationTestCase(ImportBase):
+    """A confirmation sent twice, incomplete or altered answers with a message in words and imports nothing."""
+
+    def assertRefusedConfirm(self, response, before, text):
+        self.assertRedirects(response, self.url, fetch_redirect_response=False)
+        shown = messages_of(response)
+        self.assertTrue(any(text in line for line in shown), (text, shown))
+        self.assertNothingChanged(before)
+
+    def test_a_confirmation_sent_twice_imports_once_and_then_says_so(self):
+        """The second post of the same confirmation finds its file gone and explains why."""
+        r = self.preview(STATES_CSV)
+        data = self.confirm_data(r)
+        self.assertEqual(self.client.post(self.confirm_url, data).status_code, 302)
+        before = self.snapshot()
+        self.assertRefusedConfirm(
+            self.client.post(self.confirm_url, data), before, "this preview was already confirmed or refused"
+        )
+
+    def tampered(self, **changes):
+        r = self.preview(STATES_CSV)
+        data = {**self.confirm_data(r), **changes}
+        for name in [name for name, value in changes.items() if value is None]:
+            del data[name]
+        before = self.snapshot()
+        return self.client.post(self.confirm_url, data), before
+
+    def test_a_confirmation_without_its_file_name_is_refused(self):
+        """import_file_name missing: a message, nothing imported."""
+        r, before = self.tampered(import_file_name=None)
+        self.assertRefusedConfirm(r, before, "Nothing was imported: the confirmation form was changed")
+
+    def test_a_confirmation_naming_another_file_is_refused(self):
+        """import_file_name pointing elsewhere is refused: the signed preview names the uploaded file."""
+        r, before = self.tampered(import_file_name="../../etc/passwd")
+        self.assertRefusedConfirm(r, before, "the confirmation form was changed after the preview")
+
+    def test_a_confirmation_with_another_format_is_refused(self):
+        """A format that is not the previewed one (or not a number) is refused, not a 500."""
+        for value in ("7", "csv", None):
+            with self.subTest(format=value):
+                r, before = self.tampered(format=value)
+                self.assertRefusedConfirm(r, before, "Nothing was imported")
+
+    def test_a_confirmation_with_another_treaty_or_source_is_refused(self):
+        """The hidden treaty and source are the previewed ones."""
+        other = factory.make_source("Another document")
+        for changes in ({"source": str(other.pk)}, {"treaty": "999"}):
+            with self.subTest(**changes):
+                r, before = self.tampered(**changes)
+                self.assertRefusedConfirm(r, before, "Nothing was imported")
+
+    def test_a_forged_or_missing_signed_preview_is_refused(self):
+        """The preview's signed data cannot be edited, left out or made up."""
+        r = self.preview(STATES_CSV)
+        signed = self.confirm_data(r)["preview"]
+        cases = {
+            signed[:-2] + "xx": "the confirmation form was changed after the preview",
+            "e30:1tzmlR:forged": "the confirmation form was changed after the preview",
+            "": "the confirmation form is incomplete or was changed after the preview",
+            None: "the confirmation form is incomplete or was changed after the preview",
+        }
+        for value, message in cases.items():
+            with self.subTest(preview=value):
+                r, before = self.tampered(preview=value)
+                self.assertRefusedConfirm(
+                    r, before, f"Nothing was imported: {message}. Upload the file again"
+                )
+
+    def test_a_preview_older_than_a_day_is_refused(self):
+        """A confirmation sent more than a day after its preview is refused."""
+        r = self.preview(STATES_CSV)
+        before = self.snapshot()
+        later = time.time() + 25 * 3600
+        with mock.patch("django.core.signing.time.time", return_value=later):
+            response = self.confirm(r)
+        self.assertRefusedConfirm(response, before, "the preview is more than a day old")
+
+    def test_a_preview_is_confirmed_only_by_the_editor_who_made_it(self):
+        """Another editor posting Erin's confirmation is refused."""
+        r = self.preview(STATES_CSV)
+        other = Client()
+        other.force_login(factory.make_user("alice", groups=["editors"]))
+        before = self.snapshot()
+        response = self.confirm(r, client=other)
+        self.assertRefusedConfirm(response, before, "the preview was made by another user")
+
+    def test_a_get_of_the_confirmation_address_is_not_an_error(self):
+        """The confirmation address only takes a POST: a GET gets 405, not a 500."""
+        self.assertEqual(self.client.get(self.confirm_url).status_code, 405)
+
+
+class WrongFileTestCase(ImportBase):
+    """A file of the wrong kind gets one sentence in words, never Python's exception text."""
+
+    def assertWrongFile(self, data, message, name="states.csv"):
+        before = self.snapshot()
+        r = self.preview(data, name=name)
+        self.assertRefused(r, message, before)
+        for python in ("Error", "Traceback", "new-line character", "codec", "encountered"):
+            self.assertNotContains(r, python)
+
+    def test_the_untc_status_page_is_refused_as_a_web_page(self):
+        """The UN Treaty Collection's HTML page is named as such, with what to do instead."""
+        self.assertWrongFile(UNTC_PAGE, "This is a web page (HTML), not a CSV file.", name="ccm.csv")
+
+    def test_an_xml_file_is_refused(self):
+        """An XML file is named as such."""
+        xml = b'<?xml version="1.0" encoding="UTF-8"?>\n<states><state iso2="LB"/></states>\n'
+        self.assertWrongFile(xml, "This is an XML file, not a CSV file.")
+
+    def test_an_excel_workbook_is_refused_with_how_to_save_as_csv(self):
+        """An .xlsx (a zip) is named, with the menu that saves it as CSV."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as workbook:
+            workbook.writestr("[Content_Types].xml", "<Types/>")
+            workbook.writestr("xl/workbook.xml", "<workbook/>")
+        self.assertWrongFile(
+            buffer.getvalue(), "This is a spreadsheet workbook (.xlsx, .ods)", name="states.xlsx"
+        )
+        self.assertWrongFile(buffer.getvalue(), "CSV UTF-8 (Comma delimited)", name="states.xlsx")
+
+    def test_a_binary_file_is_refused(self):
+        """Random bytes are not UTF-8 text."""
+        self.assertWrongFile(bytes(range(128, 256)) * 8, "The file is not UTF-8 text")
+
+    def test_an_empty_file_is_refused(self):
+        """An empty upload is refused in words."""
+        self.assertWrongFile(b"", "The submitted file is empty.")
+        self.assertWrongFile(b"\n\n", "The file is empty.")
+
+    def test_a_file_with_nul_bytes_is_refused(self):
+        """NUL bytes mean a file that is not text: the line of the first is named."""
+        self.assertWrongFile(
+            b"iso2,treaty,notes\nLB,ccm,a\x00b\n", "The file holds NUL bytes (the first on line 2)"
+        )
+
+    def test_a_utf16_file_is_refused(self):
+        """Excel's 'Unicode text' (UTF-16) is named, with how to save as UTF-8."""
+        self.assertWrongFile("iso2,treaty\nLB,ccm\n".encode("utf-16"), "saved as UTF-16")
+
+    def test_a_huge_line_is_refused(self):
+        """A line of 200,000 characters is refused with its length."""
+        text = "iso2,treaty,notes\nLB,ccm," + "x" * 200_000 + "\n"
+        self.assertWrongFile(text, "Line 2 is 200,007 characters long")
+
+    def test_an_unclosed_quotation_mark_is_named_not_python(self):
+        """A quotation mark that never closes, swallowing the rest of a long file, is named by its line."""
+        text = 'iso2,treaty,notes\nLB,ccm,"never closed\n' + ("AO,ccm," + "x" * 100 + "\n") * 1400
+        self.assertWrongFile(text, "The file cannot be read as CSV from line 2 on")
+
+
+class ControlCharacterTestCase(ImportBase):
+    """Cells may hold tabs and line breaks, and no other control character."""
+
+    def test_a_control_character_is_refused_with_its_line_and_column(self):
+        """A BEL in Angola's notes is named by line, column and code point."""
+        before = self.snapshot()
+        text = "iso2,treaty,deposit_date,instrument,notes\nLB,ccm,2010-11-05,ratification,\nAO,ccm,2011-01-10,ratification,Bell\x07here\n"
+        self.assertRefused(
+            self.preview(text), "line 3, column 5 (notes): a control character (U+0007)", before
+        )
+
+    def test_control_characters_in_a_multi_line_cell_are_counted_on_their_own_line(self):
+        """An escape on the second line of a quoted cell is reported on that line."""
+        before = self.snapshot()
+        text = 'iso2,treaty,notes\nLB,ccm,"first line\nsecond \x1b line"\n'
+        self.assertRefused(self.preview(text), "line 3, column 3 (notes): an escape (U+001B)", before)
+
+    def test_a_lone_carriage_return_is_refused(self):
+        """A carriage return that does not end a line is a control character."""
+        before = self.snapshot()
+        text = "iso2,treaty,notes\nLB,ccm,one\rtwo\n"
+        self.assertRefused(self.preview(text), "Line 2, column 11 holds a carriage return (U+000D)", before)
+
+    def test_windows_line_endings_and_tabs_are_accepted(self):
+        """CRLF line ends (Excel's) are read as line breaks; a tab in a cell is kept."""
+        text = 'iso2,treaty,notes\r\nAO,ccm,"Declaration:\r\n\tArt. 21"\r\n'
+        r = self.preview(text)
+        self.assertIn("confirm_form", r.context, r.context["form"].errors if "form" in r.context else "")
+        self.assertEqual(self.confirm(r).status_code, 302)
+        self.assertEqual(Participation.objects.get(pk=self.w.ao.pk).notes, "Declaration:\n\tArt. 21")
+
+
+@pytest.mark.postgres
+class ConcurrentImportsTestCase(TransactionTestCase):
+    """Two editors confirm imports of the same participation at the same moment, on two connections."""
+
+    def setUp(self):
+        self.w = factory.make_admin_world()
+        # Superusers: an earlier transactional test may have flushed the role groups away.
+        self.users = [factory.make_user(name, superuser=True) for name in ("alice", "bob")]
+
+    def test_exactly_one_of_two_concurrent_confirmations_is_applied(self):
+        """Both confirm at once; the locks make one wait, and it then finds Angola changed and imports nothing."""
+        clients, confirmations = [], []
+        for user, day in zip(self.users, ("10", "11"), strict=True):
+            client = Client()
+            client.force_login(user)
+            text = STATES_CSV.replace("2011-01-10", f"2011-01-{day}")
+            preview = client.post(
+                ImportBase.url, {"resource": "0", "format": "0", "import_file": upload(text)}
+            )
+            form = preview.context["confirm_form"]
+            confirmations.append(
+                {**{name: form.initial.get(name, "") for name in form.fields}, "reason": user.username}
+            )
+            clients.append(client)
+        barrier = threading.Barrier(2)
+        responses = [None, None]
+        check = importing.changes_since
+
+        def slow_check(versions):
+            # Hold the locks a moment, so that both confirmations are surely in flight together.
+            result = check(versions)
+            threading.Event().wait(0.5)
+            return result
+
+        def confirm(i):
+            try:
+                barrier.wait()
+                responses[i] = clients[i].post(ImportBase.confirm_url, confirmations[i])
+            finally:
+                connection.close()
+
+        with mock.patch.object(importing, "changes_since", slow_check):
+            threads = [threading.Thread(target=confirm, args=(i,)) for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+
+        targets = sorted(r.url for r in responses)
+        self.assertEqual(targets, ["/admin/tracker/participation/", ImportBase.url])
+        loser = next(r for r in responses if r.url == ImportBase.url)
+        self.assertIn("Angola – CCM was saved by", " ".join(messages_of(loser)))
+        winner = 0 if responses[0].url != ImportBase.url else 1
+        angola = Participation.objects.get(pk=self.w.ao.pk)
+        self.assertEqual(angola.deposit_date, D(2011, 1, 10 + winner))
+        self.assertEqual(angola.history.filter(history_change_reason__startswith="Imported").count(), 1)
