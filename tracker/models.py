@@ -75,9 +75,12 @@ class RecordQuerySet(models.QuerySet):
 
         Ordered by the key alone and locking this table's rows only (Meta.ordering
         may join State or Treaty), so that writers lock rows in one order and lock
-        nothing they do not write. (SQLite serialises writers instead.)
+        nothing they do not write. The lock is PostgreSQL's FOR NO KEY UPDATE, the
+        one an UPDATE takes: writers of the row wait for each other, but a row that
+        merely refers to it (a new step of a locked participation) does not wait,
+        and so cannot close a circle of waits. (SQLite serialises writers instead.)
         """
-        return self.select_for_update(of=("self",)).order_by("pk")
+        return self.select_for_update(of=("self",), no_key=True).order_by("pk")
 
 
 def precision_field(verbose_name="precision"):
@@ -218,20 +221,95 @@ class Record(models.Model):
         """Lock the rows this record's save also writes or recomputes, before the record's own.
 
         The lock order of every write path: treaty, participation, obligation,
-        extension. A form locks the record's parents with this, then the record.
+        extension (see docs/admin.md). A form locks the record's parents with this,
+        then the record; save() and delete() do the same. Returns the parent locked,
+        if any; raises the parent's DoesNotExist if it is gone.
         """
 
+    def lock_children(self):
+        """Lock, before a delete, the rows below this one that other writers lock before theirs."""
+
+    # --- writing from the row as stored --------------------------------------------
+    #
+    # An object read before its row was locked (a form's record, an imported row)
+    # must not write back values someone else has changed since: merge_stored()
+    # locks the row and takes from it every value this object has not changed
+    # itself. Computed fields (editable=False) are not taken: save() computes them
+    # afterwards from the merged values.
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = (field_names, values)  # what was read, for merge_stored()
+        return instance
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        super().refresh_from_db(using, fields, from_queryset)
+        loaded = self._loaded_values() or {}
+        for field in self._meta.concrete_fields:
+            refreshed = fields is None or field.name in fields or field.attname in fields
+            if refreshed and field.attname in self.__dict__:
+                loaded[field.attname] = self.__dict__[field.attname]
+        self._loaded = loaded
+
+    def _loaded_values(self):
+        loaded = self.__dict__.get("_loaded")
+        if isinstance(loaded, tuple):
+            loaded = dict(zip(*loaded, strict=True))
+        return loaded
+
+    def merge_stored(self, merge=True):
+        """Lock this record's row; take from it the values changed since this object was read and not by it.
+
+        Returns the stored version, or None if the row is not (or no longer) stored.
+        Call inside a transaction, after lock_parents().
+        """
+        if self.pk is None or self._state.adding:
+            return None
+        names = [f.attname for f in self._meta.concrete_fields]
+        stored = (
+            type(self)
+            ._base_manager.db_manager(self._state.db)
+            .filter(pk=self.pk)
+            .select_for_update(no_key=True)
+            .values(*names)
+            .first()
+        )
+        if stored is None:
+            return None
+        loaded = self._loaded_values()
+        if merge and loaded is not None:
+            for field in self._meta.concrete_fields:
+                name = field.attname
+                if not field.editable or field.primary_key or name not in loaded:
+                    continue
+                if self.__dict__.get(name) == loaded[name] and stored[name] != loaded[name]:
+                    setattr(self, name, stored[name])
+            # From now on this object starts from the row as stored.
+            self._loaded = {name: stored[name] for name in loaded}
+        return stored["version"]
+
     def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            # One more than the stored version, whatever this object was loaded at:
-            # versions in the history only ever increase. (Whether the object was
-            # loaded at the stored version is for the editor's form to check.)
-            stored = type(self)._base_manager.filter(pk=self.pk).values_list("version", flat=True).first()
-            self.version = (stored if stored is not None else self.version or 0) + 1
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
-        super().save(*args, **kwargs)
+        """Save from a fresh, locked read of the row (merge_stored()), one version above the stored one."""
+        with transaction.atomic(using=self._state.db):
+            if self.pk is not None and not self._state.adding:
+                update_fields = kwargs.get("update_fields")
+                stored = self.merge_stored(merge=update_fields is None)
+                # One more than the stored version, whatever this object was loaded at:
+                # versions in the history only ever increase. (Whether the object was
+                # loaded at the stored version is for the editor's form to check.)
+                self.version = (stored if stored is not None else self.version or 0) + 1
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "version", "updated_at"}
+            super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """Delete with the rows the database deletes along with it, locked in the order of every write path."""
+        with transaction.atomic(using=self._state.db):
+            self.lock_parents()
+            type(self)._base_manager.db_manager(self._state.db).filter(pk=self.pk).select_for_update().first()
+            self.lock_children()
+            return super().delete(*args, **kwargs)
 
 
 class Source(Record):
@@ -615,8 +693,9 @@ class Treaty(Record):
         ``changed_by`` is the participation whose save changed the deposits: it has
         computed its own dates already, so only the others are recomputed.
         """
-        self.threshold_date, self.entry_into_force_date = self.compute_dates()
         with transaction.atomic(using=self._state.db):
+            self.merge_stored()
+            self.threshold_date, self.entry_into_force_date = self.compute_dates()
             super().save(*args, **kwargs)
             obligations = Obligation.objects.locked().prefetch_related("extensions")
             participations = (
@@ -714,12 +793,15 @@ class State(Record):
             raise ValidationError({"iso2": "An ISO 3166-1 alpha-2 code is two letters, e.g. 'LB'."})
 
     def save(self, *args, **kwargs):
-        names = [self.name, *self.aliases.split(";")]
-        self.search_text = "|".join(filter(None, (searchable(name) for name in names)))
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=self._state.db):
+            if kwargs.get("update_fields") is None:
+                self.merge_stored()
+            names = [self.name, *self.aliases.split(";")]
+            self.search_text = "|".join(filter(None, (searchable(name) for name in names)))
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_text"}
+            super().save(*args, **kwargs)
 
 
 class ParticipationQuerySet(RecordQuerySet):
@@ -887,6 +969,10 @@ class Participation(Record):
         # every path that writes a participation locks the treaty's row first.
         return Treaty.objects.locked().get(pk=self.treaty_id)
 
+    def lock_children(self):
+        # Deleting it deletes its obligations and their extensions: obligations first.
+        list(self.obligations.locked().values_list("pk", flat=True))
+
     def save(self, *args, **kwargs):
         """Save with the dates the rules give, counting this deposit towards the treaty's threshold.
 
@@ -897,6 +983,7 @@ class Participation(Record):
         """
         with transaction.atomic(using=self._state.db):
             self.treaty = treaty = self.lock_parents()
+            self.merge_stored()
             threshold, _ = treaty.compute_dates(treaty.deposit_dates(replacing=self))
             self.entry_into_force_date, self.withdrawal_effective_date = self.compute_dates(threshold)
             super().save(*args, **kwargs)
@@ -1335,9 +1422,15 @@ class Obligation(Record):
         Note: reads the participation with its treaty, and the extensions (a query each):
         a participation object held by the caller may predate its entry into force.
         """
-        self.participation = Participation.objects.select_related("treaty").get(pk=self.participation_id)
-        self.original_deadline, self.current_deadline, self.extension_pending = self.compute_deadlines()
-        super().save(*args, **kwargs)
+        with transaction.atomic(using=self._state.db):
+            self.merge_stored()
+            self.participation = Participation.objects.select_related("treaty").get(pk=self.participation_id)
+            # Read afresh: extensions prefetched with the object (the admin does) may predate the lock.
+            extensions = list(Extension.objects.filter(obligation_id=self.pk)) if self.pk else []
+            self.original_deadline, self.current_deadline, self.extension_pending = self.compute_deadlines(
+                extensions
+            )
+            super().save(*args, **kwargs)
 
     def recompute(self, cause):
         """Rewrite the deadlines after ``cause`` changed what they count from. Saves only if they changed.
@@ -1790,7 +1883,7 @@ class Extension(Record):
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=self._state.db):
             obligation = self.lock_parents()
-            result = super().delete(*args, **kwargs)
+            result = super().delete(*args, **kwargs)  # locks the obligation (again), then this row
             obligation.recompute(cause=self)
         return result
 

@@ -9,7 +9,13 @@
 * Revert is simple-history's history form, inside a transaction, refused to
   anyone without change permission, with the reason in the history.
 * Deleted records are listed per model and can be restored with a reason.
+* Every writing view (add, change, delete, revert, restore) is run again when
+  PostgreSQL rolled its transaction back for a deadlock or a serialization
+  failure, up to three times in all; after that the editor gets the form back,
+  with their input and a message in words (HTTP 409), never an error page.
 """
+
+import logging
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,7 +23,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import models, router, transaction
+from django.db import DatabaseError, connections, models, router, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -34,6 +40,30 @@ from tracker.admin.forms import (
     VersionedInlineFormSet,
     VersionedModelForm,
 )
+
+logger = logging.getLogger(__name__)
+
+#: PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled
+#: back whole, and running it again is the cure its documentation prescribes.
+RETRIED_SQLSTATES = ("40P01", "40001")
+#: Runs of a writing view before the editor is asked to save again.
+TRIES = 3
+BUSY_DELETE = (
+    "Another editor was saving related records at the same moment; nothing was deleted. Confirm again."
+)
+BUSY_RESTORE = (
+    "Another editor was saving related records at the same moment; nothing was restored. Restore again."
+)
+
+
+def rolled_back_for_retry(error):
+    """Whether ``error`` (a database error) is a deadlock or a serialization failure."""
+    return getattr(error.__cause__, "sqlstate", None) in RETRIED_SQLSTATES
+
+
+def busy(request):
+    """Whether this request is being answered without saving, after the database gave up on it."""
+    return getattr(request, "tracker_busy", False)
 
 
 class SafeAutocompleteSelect(AutocompleteSelect):
@@ -125,6 +155,35 @@ class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
             return limits is not None and value.isdigit() and limits[0] <= int(value) <= limits[1]
         return True
 
+    # --- deadlocks: run again, then answer in words -------------------------------
+
+    def retrying(self, request, view, *args, **kwargs):
+        """Run a writing view; when the database rolled it back for a deadlock, run it again.
+
+        At most TRIES runs. Each run is one transaction, rolled back whole by the
+        database's error, and reads the record afresh; the request's POST data is
+        already read. If every run fails, the view runs once more with
+        ``request.tracker_busy`` set: it takes no lock, saves nothing, and shows
+        the form with the editor's input and BUSY, with the status 409.
+        """
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        connection = connections[router.db_for_write(self.model)]
+        for attempt in range(1, TRIES + 1):
+            try:
+                return view(request, *args, **kwargs)
+            except DatabaseError as error:
+                if not rolled_back_for_retry(error) or connection.needs_rollback:
+                    raise
+                logger.warning("%s, run %d of %d: %s", request.path, attempt, TRIES, error)
+        request.tracker_busy = True
+        response = view(request, *args, **kwargs)
+        response.status_code = 409
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self.retrying(request, super().changeform_view, object_id, form_url, extra_context)
+
     # --- reasons on add and change ----------------------------------------------
 
     def get_actions(self, request):
@@ -153,6 +212,8 @@ class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if getattr(request, "_tracker_revert_of", None) is not None:
             form = type(form.__name__, (form,), {"reverting": True})
+        if busy(request):
+            form = type(form.__name__, (form,), {"busy": True})
         return form
 
     # --- history and revert (simple-history's pages) ----------------------------------
@@ -164,6 +225,9 @@ class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        return self.retrying(request, self._history_form_view, object_id, version_id, extra_context)
+
+    def _history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         try:
@@ -181,13 +245,18 @@ class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
     # --- delete with a reason ---------------------------------------------------------
 
     def delete_view(self, request, object_id, extra_context=None):
+        return self.retrying(request, self._delete_with_reason, object_id, extra_context)
+
+    def _delete_with_reason(self, request, object_id, extra_context=None):
         extra_context = dict(extra_context or {})
         if request.method == "POST":
             reason_form = ReasonForm(request.POST)
-            if not reason_form.is_valid():
+            if not reason_form.is_valid() or busy(request):
                 # Show the confirmation page again, with the error: the admin
                 # deletes only on a non-empty POST.
                 request.POST = QueryDict()
+                if busy(request):
+                    messages.error(request, BUSY_DELETE)
             else:
                 request._tracker_reason = reason_form.cleaned_data["reason"]
         else:
@@ -245,13 +314,18 @@ class TrackerAdmin(SafeAutocompleteMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/tracker/deleted_list.html", context)
 
     def restore_view(self, request, history_id):
+        return self.retrying(request, self._restore_view, history_id)
+
+    def _restore_view(self, request, history_id):
         if not self.has_add_permission(request):
             raise PermissionDenied
         row = self.deleted_rows().filter(history_id=history_id).first()
         if row is None:
             raise Http404("No deleted record with this history entry (it may have been restored already).")
         form = ReasonForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        if busy(request):
+            messages.error(request, BUSY_RESTORE)
+        elif request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic(using=router.db_for_write(self.model)):
                     obj, count = restore.restore(row, form.cleaned_data["reason"], request.user)
@@ -297,6 +371,8 @@ class TrackerInlineMixin(SafeAutocompleteMixin):
             kwargs["fields"] = [
                 f for f in flatten_fieldsets(self.get_fieldsets(request, obj)) if f != "version"
             ]
+        if busy(request):
+            kwargs["form"] = type(self.form.__name__, (self.form,), {"busy": True})
         return super().get_formset(request, obj, **kwargs)
 
 

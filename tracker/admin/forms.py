@@ -10,7 +10,7 @@ transaction mode of the settings serialises writers instead.
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -25,6 +25,10 @@ from tracker.plaintext import control_character, normalise_newlines
 # Bookkeeping fields: never shown as a change, never compared.
 # Form fields that are not facts about the record.
 NOT_FACTS = ("version", "reason")
+
+#: The answer when the database gave up on a save three times (tracker.admin.base): a
+#: deadlock or a serialization failure, each time rolled back whole.
+BUSY = "Another editor was saving related records at the same moment; nothing was saved. Save again."
 
 
 class ReasonField(forms.CharField):
@@ -166,6 +170,9 @@ class VersionCheckMixin:
 
     #: True on simple-history's revert page, whose instance is an old version.
     reverting = False
+    #: True when the admin answers with the form only, after the database gave up on the save
+    #: (tracker.admin.base): nothing is locked, checked or saved.
+    busy = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,12 +200,18 @@ class VersionCheckMixin:
     def check_version(self):
         """Lock the record's row and refuse the form if the record changed since it was loaded."""
         pk = self.instance.pk
-        if pk is None:
+        if pk is None or self.busy:
             return
         model = type(self.instance)
         # Parents first, then the row: the lock order of every write path (Record.lock_parents).
-        if self.instance.pk is not None and not (self.reverting or self.instance._state.adding):
-            self.instance.lock_parents()
+        if self.reverting or not self.instance._state.adding:
+            try:
+                self.instance.lock_parents()
+            except ObjectDoesNotExist:
+                raise ValidationError(
+                    "The record this one belongs to has been deleted: restore that one first "
+                    "(from its 'Deleted records')."
+                ) from None
         current = model._default_manager.locked().filter(pk=pk).first()
         if current is None:
             if self.reverting or self.instance._state.adding:
@@ -305,6 +318,8 @@ class VersionedModelForm(VersionCheckMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.busy:
+            raise ValidationError(BUSY, code="busy")
         if self.instance.pk is not None:
             self.check_version()
         return cleaned
