@@ -80,7 +80,7 @@ KEYS = st.sampled_from(
 ) | st.text(max_size=10)
 QUERY = st.lists(st.tuples(KEYS, VALUES), max_size=5).map(urlencode)
 EXAMPLES = settings(
-    max_examples=10,
+    max_examples=8,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

@@ -65,7 +65,7 @@ PATHS = {
 
 def fuzz(template):
     @settings(
-        max_examples=60,
+        max_examples=20,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

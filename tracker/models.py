@@ -188,7 +188,11 @@ class Record(models.Model):
             if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
                 value = getattr(self, field.attname)
                 if isinstance(value, datetime.date) and not EARLIEST <= value <= LATEST:
-                    errors[field.name] = [f"Give a date between {EARLIEST.year} and {LATEST.year}."]
+                    errors[field.name] = [
+                        ValidationError(
+                            f"Give a date between {EARLIEST.year} and {LATEST.year}.", code="out_of_range"
+                        )
+                    ]
                 continue
             if not isinstance(field, models.CharField | models.TextField):
                 continue
@@ -196,12 +200,16 @@ class Record(models.Model):
             setattr(self, field.attname, value)
             if found := control_character(value):
                 errors[field.name] = [
-                    f"This text contains a control character ({found}), which the site cannot show: remove it."
+                    ValidationError(
+                        f"This text contains a control character ({found}), which the site cannot show: remove it.",
+                        code="control_character",
+                    )
                 ]
         try:
             super().clean_fields(exclude)
         except ValidationError as error:
-            errors = {**error.message_dict, **errors}
+            for name, found_errors in error.error_dict.items():
+                errors.setdefault(name, []).extend(found_errors)
         if errors:
             raise ValidationError(errors)
 
