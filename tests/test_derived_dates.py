@@ -167,3 +167,47 @@ class TreatyHistoryTestCase(TestCase):
                 newest.history_change_reason,
                 "Recomputed by the treaty's rules after a change to the treaty “CCM”: Amendment",
             )
+
+
+class DeletionAndMoveTestCase(TestCase):
+    """What a deletion or a moved extension leaves behind is recomputed too."""
+
+    def test_deleting_the_deciding_deposit_recomputes_the_treaty_and_the_others(self):
+        """Three instruments bring the treaty into force; deleting the third puts it out of force again."""
+        treaty = factory.make_treaty(eif_instruments=3)
+        parties = factory.make_parties(treaty, 3, first_deposit=D(2009, 6, 16))
+        first = Participation.objects.get(pk=parties[0].pk)
+        self.assertEqual(first.entry_into_force_date, D(2009, 12, 1))
+        third = Participation.objects.get(pk=parties[2].pk)
+        third._change_reason = "Entered by mistake"
+        third.delete()
+        treaty.refresh_from_db()
+        self.assertEqual((treaty.threshold_date, treaty.entry_into_force_date), (None, None))
+        first.refresh_from_db()
+        self.assertIsNone(first.entry_into_force_date)
+        self.assertTrue(
+            first.history.latest().history_change_reason.startswith(
+                "Recomputed by the treaty's rules after a change"
+            )
+        )
+
+    def test_moving_an_extension_recomputes_the_obligation_it_left(self):
+        """A granted extension moved to another obligation no longer extends the first one's deadline."""
+        treaty = factory.make_treaty(eif_instruments=1)
+        one, two = factory.make_parties(treaty, 2, first_deposit=D(2009, 6, 16))
+        first = Obligation.objects.get(participation=one, kind="clearance")
+        second = Obligation.objects.get(participation=two, kind="clearance")
+        from tracker.models import Extension
+
+        extension = Extension.objects.create(
+            obligation=first, decision="granted", decided_on=D(2019, 9, 4), new_deadline=D(2021, 12, 1)
+        )
+        first.refresh_from_db()
+        self.assertEqual(first.current_deadline, D(2021, 12, 1))
+        extension = Extension.objects.get(pk=extension.pk)
+        extension.obligation = second
+        extension.save()
+        first.refresh_from_db()
+        second.refresh_from_db()
+        self.assertEqual(first.current_deadline, first.original_deadline)
+        self.assertEqual(second.current_deadline, D(2021, 12, 1))

@@ -981,6 +981,19 @@ class Participation(Record):
         # Deleting it deletes its obligations and their extensions: obligations first.
         list(self.obligations.locked().values_list("pk", flat=True))
 
+    def delete(self, *args, **kwargs):
+        """Delete, then recompute the treaty's dates (and so the others') if the deposit counted."""
+        with transaction.atomic(using=self._state.db):
+            result = super().delete(*args, **kwargs)
+            treaty = Treaty.objects.get(pk=self.treaty_id)
+            if self.deposit_date is not None and treaty.compute_dates() != (
+                treaty.threshold_date,
+                treaty.entry_into_force_date,
+            ):
+                treaty._change_reason = recomputed_reason(self)
+                treaty.save()
+        return result
+
     def save(self, *args, **kwargs):
         """Save with the dates the rules give, counting this deposit towards the treaty's threshold.
 
@@ -1882,11 +1895,16 @@ class Extension(Record):
         return Obligation.objects.locked().get(pk=self.obligation_id)
 
     def save(self, *args, **kwargs):
-        """Save, then recompute the obligation's deadlines from a fresh, locked read of it."""
+        """Save, then recompute the obligation's deadlines from a fresh, locked read of it
+        (and those of the obligation it belonged to, if it was moved to another)."""
         with transaction.atomic(using=self._state.db):
-            obligation = self.lock_parents()
+            before = (self._loaded_values() or {}).get("obligation_id")
+            moved_from = before if before not in (None, self.obligation_id) else None
+            obligations = sorted(filter(None, [self.obligation_id, moved_from]))
+            locked = {o.pk: o for o in Obligation.objects.locked().filter(pk__in=obligations)}
             super().save(*args, **kwargs)
-            obligation.recompute(cause=self)
+            for obligation in locked.values():
+                obligation.recompute(cause=self)
 
     def delete(self, *args, **kwargs):
         with transaction.atomic(using=self._state.db):
