@@ -84,6 +84,65 @@ class EntryIntoForceTestCase(TestCase):
         self.assertEqual(party.status(D(2025, 3, 6)), rules.WITHDRAWN)
 
 
+class ArmedConflictProvisoTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.treaty = factory.make_treaty()
+        cls.parties = factory.make_parties(cls.treaty, 30)
+
+    def test_a_withdrawal_stays_pending_until_the_conflict_ends(self):
+        """Notice 27 Jun 2025, in conflict on 27 Dec 2025: a party on every day until the recorded end."""
+        party = self.parties[5]
+        party.withdrawal_notice_date = D(2025, 6, 27)
+        party.in_conflict_at_expiry = True
+        party.full_clean()
+        party.save()
+        party.refresh_from_db()
+        self.assertIsNone(party.withdrawal_effective_date)
+        self.assertEqual(party.withdrawal_expiry(), D(2025, 12, 27))
+        for day in (D(2025, 12, 27), D(2026, 12, 1), D(2040, 1, 1)):
+            self.assertEqual(party.status(day), rules.PARTY)
+            self.assertTrue(party.withdrawal_pending(day))
+            self.assertIn(party, Participation.objects.parties(day))
+
+        party.conflict_ended_on = D(2027, 3, 15)
+        party.save()
+        party.refresh_from_db()
+        self.assertEqual(party.withdrawal_effective_date, D(2027, 3, 15))
+        self.assertEqual(party.status(D(2027, 3, 14)), rules.PARTY)
+        self.assertEqual(party.status(D(2027, 3, 15)), rules.WITHDRAWN)
+        self.assertNotIn(party, Participation.objects.parties(D(2027, 3, 15)))
+        # As known before the conflict ended, the withdrawal was still pending.
+        self.assertIsNone(party.known_on(D(2027, 1, 1)).withdrawal_effective_date)
+
+    def test_the_proviso_fields_are_refused_in_words_where_they_do_not_apply(self):
+        """No conflict without a notice, no end without a conflict, none under a treaty without the proviso."""
+        party = self.parties[6]
+        party.in_conflict_at_expiry = True
+        with self.assertRaises(ValidationError) as caught:
+            party.full_clean()
+        self.assertIn("notified withdrawal", caught.exception.message_dict["in_conflict_at_expiry"][0])
+        party.withdrawal_notice_date, party.in_conflict_at_expiry = D(2025, 1, 1), False
+        party.conflict_ended_on = D(2026, 1, 1)
+        with self.assertRaises(ValidationError) as caught:
+            party.full_clean()
+        self.assertIn("conflict_ended_on", caught.exception.message_dict)
+        party.treaty.withdrawal_conflict_proviso = False
+        party.in_conflict_at_expiry, party.conflict_ended_on = True, None
+        with self.assertRaises(ValidationError) as caught:
+            party.full_clean()
+        self.assertIn("no armed-conflict proviso", caught.exception.message_dict["in_conflict_at_expiry"][0])
+
+    def test_a_notification_comes_after_the_act_it_reports(self):
+        """A C.N. dated before the deposit it reports is refused in words."""
+        party = self.parties[7]
+        party.deposit_notification = "C.N.1.2009.TREATIES-XXVI.6"
+        party.deposit_notification_date = party.deposit_date - datetime.timedelta(days=1)
+        with self.assertRaises(ValidationError) as caught:
+            party.full_clean()
+        self.assertIn("after it is made", caught.exception.message_dict["deposit_notification_date"][0])
+
+
 class StatusQuerySetTestCase(TestCase):
     def test_querysets_agree_with_the_rule_on_every_day(self):
         """The SQL filters name the same states as Participation.status() on sample days."""

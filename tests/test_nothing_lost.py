@@ -204,15 +204,15 @@ class EditorInputTestCase(TestCase):
         """stockpile_years = 9000 is refused with the limit, and every participation still saves."""
         self.client.force_login(self.admin)
         url = factory.admin_change_url(self.w.treaty)
-        for field, value in (
-            ("stockpile_years", "9000"),
-            ("eif_instruments", "0"),
-            ("withdrawal_months", "600"),
+        for field, value, message in (
+            ("stockpile_years", "9000", "Ensure this value is"),
+            ("eif_instruments", "0", "Ensure this value is"),
+            ("withdrawal_period", "600", "A withdrawal period in months is from 1 to 60."),
         ):
             data = factory.admin_post_data(self.client.get(url), **{field: value, "reason": "Typo"})
             response = self.client.post(url, data)
             self.assertEqual(response.status_code, 200, field)
-            self.assertContains(response, "Ensure this value is")
+            self.assertContains(response, message)
         self.assertEqual(Treaty.objects.get(pk=self.w.treaty.pk).stockpile_years, 8)
 
     def test_a_word_in_a_foreign_key_field_is_refused_not_a_crash(self):

@@ -123,6 +123,42 @@ class WithdrawalTestCase(unittest.TestCase):
         """No notice, no effective date."""
         self.assertIsNone(rules.withdrawal_effective(None))
 
+    def test_armed_conflict_at_expiry_keeps_the_withdrawal_pending(self):
+        """Art. 20(3): a State in an armed conflict when the six months run out has not withdrawn yet."""
+        notice = D(2025, 6, 27)
+        self.assertIsNone(rules.withdrawal_effective(notice, in_conflict_at_expiry=True))
+        self.assertTrue(rules.withdrawal_pending(D(2027, 1, 1), notice, None))
+        self.assertEqual(rules.status(D(2027, 1, 1), deposit=D(2004, 5, 12)), rules.PARTY)
+
+    def test_the_withdrawal_takes_effect_when_the_conflict_ends(self):
+        """The recorded end of the conflict is the day the withdrawal takes effect."""
+        effective = rules.withdrawal_effective(
+            D(2025, 6, 27), in_conflict_at_expiry=True, conflict_ended=D(2027, 3, 15)
+        )
+        self.assertEqual(effective, D(2027, 3, 15))
+        self.assertFalse(rules.withdrawal_pending(D(2027, 3, 15), D(2025, 6, 27), effective))
+        self.assertTrue(rules.withdrawal_pending(D(2027, 3, 14), D(2025, 6, 27), effective))
+
+    def test_a_conflict_that_ends_within_the_period_does_not_shorten_it(self):
+        """Not before the end of the six months, whatever the conflict's end."""
+        effective = rules.withdrawal_effective(
+            D(2025, 6, 27), in_conflict_at_expiry=True, conflict_ended=D(2025, 9, 1)
+        )
+        self.assertEqual(effective, D(2025, 12, 27))
+
+    def test_a_treaty_without_the_proviso_ignores_the_conflict(self):
+        """Arms Trade Treaty Art. 24(2): 90 days after the notice, with no armed-conflict proviso."""
+        att = rules.TreatyRules(
+            withdrawal_period=90, withdrawal_rule=rules.WITHDRAWAL_DAYS, withdrawal_conflict_proviso=False
+        )
+        self.assertEqual(
+            rules.withdrawal_effective(D(2025, 1, 1), att, in_conflict_at_expiry=True), D(2025, 4, 1)
+        )
+
+    def test_nothing_is_pending_before_the_notice(self):
+        """A notice after the day asked about is not yet pending."""
+        self.assertFalse(rules.withdrawal_pending(D(2025, 6, 26), D(2025, 6, 27), D(2025, 12, 27)))
+
 
 class StatusTestCase(unittest.TestCase):
     def test_a_state_is_a_party_from_its_deposit(self):

@@ -399,6 +399,10 @@ class Treaty(Record):
         MONTH_START = rules.EIF_MONTH_START, "First day of the Nth month after the deposit month"
         DAYS_AFTER = rules.EIF_DAYS_AFTER, "N days after the deposit"
 
+    class WithdrawalRule(models.TextChoices):
+        MONTHS = rules.WITHDRAWAL_MONTHS, "Months"
+        DAYS = rules.WITHDRAWAL_DAYS, "Days"
+
     name = models.CharField(max_length=300, unique=True)
     short_name = models.CharField(max_length=50, help_text="Example: 'CCM'.")
     slug = models.SlugField(unique=True, help_text="Used in addresses and filters, e.g. 'ccm'.")
@@ -460,11 +464,20 @@ class Treaty(Record):
         default=6,
         help_text="N for the rule above: 6 (months) for the CCM, 90 (days) for the Arms Trade Treaty.",
     )
-    withdrawal_months = models.PositiveSmallIntegerField(
-        "withdrawal notice (months)",
+    withdrawal_period = models.PositiveSmallIntegerField(
+        "withdrawal period",
         default=6,
-        validators=[MinValueValidator(1), MaxValueValidator(60)],
-        help_text="A withdrawal takes effect this long after notice.",
+        help_text="A withdrawal takes effect this long after the depositary receives the notice: "
+        "6 (months) for the CCM, 90 (days) for the Arms Trade Treaty.",
+    )
+    withdrawal_rule = models.CharField(
+        "withdrawal period in", max_length=10, choices=WithdrawalRule.choices, default=WithdrawalRule.MONTHS
+    )
+    withdrawal_conflict_proviso = models.BooleanField(
+        "armed-conflict proviso",
+        default=True,
+        help_text="Tick if a State engaged in an armed conflict when the period runs out withdraws "
+        "only at the end of the conflict (CCM and Mine Ban Convention Art. 20(3)).",
     )
     stockpile_article = models.CharField(
         "stockpile article", max_length=20, blank=True, help_text="Where the treaty sets it, e.g. 'Art. 3'."
@@ -645,7 +658,9 @@ class Treaty(Record):
             eif_instruments=self.eif_instruments,
             eif_rule=self.eif_rule,
             eif_period=self.eif_period,
-            withdrawal_months=self.withdrawal_months,
+            withdrawal_period=self.withdrawal_period,
+            withdrawal_rule=self.withdrawal_rule,
+            withdrawal_conflict_proviso=self.withdrawal_conflict_proviso,
             stockpile_years=self.stockpile_years,
             stockpile_extension_years=self.stockpile_extension_years,
             clearance_years=self.clearance_years,
@@ -662,6 +677,10 @@ class Treaty(Record):
             raise ValidationError(
                 {"annual_report_day": "The annual report due date is not a day of the calendar."}
             ) from None
+        if self.withdrawal_rule == rules.WITHDRAWAL_MONTHS and not 1 <= (self.withdrawal_period or 0) <= 60:
+            raise ValidationError({"withdrawal_period": "A withdrawal period in months is from 1 to 60."})
+        if self.withdrawal_rule == rules.WITHDRAWAL_DAYS and not 1 <= (self.withdrawal_period or 0) <= 1825:
+            raise ValidationError({"withdrawal_period": "A withdrawal period in days is from 1 to 1,825."})
         if self.eif_rule == rules.EIF_MONTH_START and not 1 <= (self.eif_period or 0) <= 120:
             raise ValidationError({"eif_period": "A period in months is from 1 to 120 (ten years)."})
         if self.eif_rule == rules.EIF_DAYS_AFTER and not 1 <= (self.eif_period or 0) <= 3650:
@@ -890,7 +909,65 @@ class Participation(Record):
         help_text="The day the depositary received the instrument of withdrawal.",
     )
     withdrawal_effective_date = models.DateField(
-        "withdrawal effective", null=True, blank=True, editable=False
+        "withdrawal effective",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Computed from the notice by the treaty's rule; empty while an armed conflict delays it.",
+    )
+    in_conflict_at_expiry = models.BooleanField(
+        "engaged in armed conflict when the period ran out",
+        default=False,
+        help_text="Art. 20(3): the withdrawal then takes effect only at the end of the armed conflict. "
+        "Cite the source below.",
+    )
+    conflict_source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="source for the armed conflict",
+    )
+    conflict_ended_on = models.DateField(
+        "armed conflict ended",
+        null=True,
+        blank=True,
+        help_text="The end of the armed conflict, once it comes; the withdrawal takes effect then.",
+    )
+    # The depositary's notifications (C.N.) and a source per fact, where they differ from the record's.
+    signature_source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="source for the signature",
+    )
+    deposit_notification = models.CharField(
+        "deposit notification",
+        max_length=60,
+        blank=True,
+        help_text="The depositary notification's symbol, e.g. 'C.N.776.2008.TREATIES-3'.",
+    )
+    deposit_notification_date = models.DateField("deposit notification date", null=True, blank=True)
+    deposit_source = models.ForeignKey(
+        Source, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="source for the deposit"
+    )
+    withdrawal_notification = models.CharField(
+        "withdrawal notification",
+        max_length=60,
+        blank=True,
+        help_text="The depositary notification's symbol, e.g. 'C.N.360.2025.TREATIES-XXVI.5'.",
+    )
+    withdrawal_notification_date = models.DateField("withdrawal notification date", null=True, blank=True)
+    withdrawal_source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="source for the withdrawal",
     )
     notes = models.TextField(blank=True, help_text="Declarations, territorial scope and the like.")
     source = models.ForeignKey(Source, models.PROTECT, null=True, blank=True, related_name="+")
@@ -952,6 +1029,23 @@ class Participation(Record):
                     f"The {treaty.short_name} opened for signature on "
                     f"{partial_dates.display(treaty.opened_for_signature_on)}."
                 )
+        if (self.in_conflict_at_expiry or self.conflict_ended_on) and not self.withdrawal_notice_date:
+            errors["in_conflict_at_expiry"] = "An armed conflict delays only a notified withdrawal."
+        elif self.in_conflict_at_expiry and treaty and not treaty.withdrawal_conflict_proviso:
+            errors["in_conflict_at_expiry"] = (
+                f"The {treaty.short_name} has no armed-conflict proviso: its withdrawals take effect "
+                "at the end of the period."
+            )
+        elif self.conflict_ended_on and not self.in_conflict_at_expiry:
+            errors["conflict_ended_on"] = "Record the end of a conflict only for a State engaged in one."
+        elif self.conflict_ended_on and self.conflict_ended_on < self.withdrawal_notice_date:
+            errors["conflict_ended_on"] = "The conflict that delays a withdrawal ends after the notice."
+        for act, day in (("deposit", self.deposit_date), ("withdrawal", self.withdrawal_notice_date)):
+            notified = getattr(self, f"{act}_notification_date")
+            if notified and not day:
+                errors[f"{act}_notification_date"] = f"Give the {act} date that the notification reports."
+            elif notified and notified < day:
+                errors[f"{act}_notification_date"] = f"The depositary notifies a {act} after it is made."
         if self.provisional_application_date and not self.deposit_date:
             errors["provisional_application_date"] = (
                 "Provisional application is declared with a ratification or accession (Art. 18)."
@@ -969,7 +1063,9 @@ class Participation(Record):
         if threshold is None:
             threshold = treaty.threshold_date
         eif = rules.entry_into_force(self.deposit_date, threshold, treaty.rules)
-        withdrawal = rules.withdrawal_effective(self.withdrawal_notice_date, treaty.rules)
+        withdrawal = rules.withdrawal_effective(
+            self.withdrawal_notice_date, treaty.rules, self.in_conflict_at_expiry, self.conflict_ended_on
+        )
         return eif, withdrawal
 
     def lock_parents(self):
@@ -1074,9 +1170,23 @@ class Participation(Record):
             known.entry_into_force_date = None
         if known.withdrawal_notice_date and known.withdrawal_notice_date > as_of:
             known.withdrawal_notice_date = known.withdrawal_effective_date = None
+            known.in_conflict_at_expiry, known.conflict_ended_on = False, None
+        elif known.conflict_ended_on and known.conflict_ended_on > as_of:
+            # The conflict had not ended: the withdrawal was still pending.
+            known.conflict_ended_on = known.withdrawal_effective_date = None
         if known.provisional_application_date and known.provisional_application_date > as_of:
             known.provisional_application_date = None
         return known
+
+    def withdrawal_pending(self, as_of=None):
+        """True when the State has notified withdrawal by ``as_of`` and it has not taken effect."""
+        return rules.withdrawal_pending(
+            as_of or today(), self.withdrawal_notice_date, self.withdrawal_effective_date
+        )
+
+    def withdrawal_expiry(self):
+        """The day the withdrawal period runs out (the effect, unless an armed conflict delays it)."""
+        return rules.withdrawal_expiry(self.withdrawal_notice_date, self.treaty.rules)
 
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label
@@ -1528,6 +1638,16 @@ class Obligation(Record):
     def decision_not_recorded(self):
         """True when the record lacks the outcome of an extension request whose meeting is over (today)."""
         return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extensions.all())
+
+    def withdrawal_pending(self, as_of=None):
+        """True when the State has notified withdrawal by ``as_of`` and it has not taken effect."""
+        return rules.withdrawal_pending(
+            as_of or today(), self.withdrawal_notice_date, self.withdrawal_effective_date
+        )
+
+    def withdrawal_expiry(self):
+        """The day the withdrawal period runs out (the effect, unless an armed conflict delays it)."""
+        return rules.withdrawal_expiry(self.withdrawal_notice_date, self.treaty.rules)
 
     def get_status_display(self, as_of=None):
         return self.Status(self.status(as_of)).label

@@ -12,7 +12,8 @@ Cluster Munitions (CCM):
   month of the 30th deposit; for a later State, the first day of the sixth
   month after its own deposit.
 * Art. 20(3): withdrawal takes effect six months after the depositary
-  receives the notice.
+  receives the notice; but if on the expiry of that period the State is
+  engaged in an armed conflict, not before the end of the armed conflict.
 * Art. 3: stockpiles destroyed within 8 years of entry into force for that
   State; extensions of up to 4 years each.
 * Art. 4: clearance within 10 years of entry into force (or of the end of
@@ -28,6 +29,10 @@ from dataclasses import dataclass
 # How a treaty counts entry into force from a deposit.
 EIF_MONTH_START = "month_start"  # first day of the Nth month after the deposit month
 EIF_DAYS_AFTER = "days_after"  # N days after the deposit
+
+# How a treaty counts a withdrawal's effect from the notice.
+WITHDRAWAL_MONTHS = "months"
+WITHDRAWAL_DAYS = "days"
 
 # Participation statuses, in the order a State goes through them.
 NON_SIGNATORY = "non_signatory"
@@ -59,7 +64,9 @@ class TreatyRules:
     eif_instruments: int = 30
     eif_rule: str = EIF_MONTH_START
     eif_period: int = 6
-    withdrawal_months: int = 6
+    withdrawal_period: int = 6
+    withdrawal_rule: str = WITHDRAWAL_MONTHS
+    withdrawal_conflict_proviso: bool = True
     stockpile_years: int | None = 8
     stockpile_extension_years: int | None = 4
     clearance_years: int | None = 10
@@ -148,15 +155,35 @@ def entry_into_force(deposit, threshold, rules=CCM):
 # --- withdrawal ----------------------------------------------------------------
 
 
-def withdrawal_effective(notice, rules=CCM):
-    """Return the day a withdrawal takes effect: N months after the depositary receives notice.
-
-    CCM Art. 20(3) also delays the effect while the State is engaged in an
-    armed conflict; that fact is not a date rule and is recorded by hand.
-    """
+def withdrawal_expiry(notice, rules=CCM):
+    """Return the day the withdrawal period runs out: N months (or days) after the depositary receives notice."""
     if notice is None:
         return None
-    return add_months(notice, rules.withdrawal_months)
+    if rules.withdrawal_rule == WITHDRAWAL_DAYS:
+        return notice + datetime.timedelta(days=rules.withdrawal_period)
+    return add_months(notice, rules.withdrawal_period)
+
+
+def withdrawal_effective(notice, rules=CCM, in_conflict_at_expiry=False, conflict_ended=None):
+    """Return the day a withdrawal takes effect, or None while it cannot be known.
+
+    The period runs from the depositary's receipt of the notice (CCM and Mine
+    Ban Convention Art. 20(3): six months). Under those treaties' proviso, a
+    State engaged in an armed conflict when the period runs out withdraws "not
+    before the end of the armed conflict": on the recorded end of the conflict
+    (never before the period's expiry), and not at all while no end is recorded.
+    """
+    expiry = withdrawal_expiry(notice, rules)
+    if expiry is None or not (in_conflict_at_expiry and rules.withdrawal_conflict_proviso):
+        return expiry
+    if conflict_ended is None:
+        return None
+    return max(expiry, conflict_ended)
+
+
+def withdrawal_pending(as_of, notice, effective):
+    """Return True when a withdrawal has been notified by ``as_of`` but has not taken effect."""
+    return notice is not None and notice <= as_of and (effective is None or as_of < effective)
 
 
 # --- status on a day -----------------------------------------------------------

@@ -159,7 +159,8 @@ class TreatyAdmin(TrackerAdmin):
                 "fields": (
                     "eif_instruments",
                     ("eif_rule", "eif_period"),
-                    "withdrawal_months",
+                    ("withdrawal_period", "withdrawal_rule"),
+                    "withdrawal_conflict_proviso",
                     ("threshold_date", "entry_into_force_date"),
                 ),
             },
@@ -293,7 +294,14 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
     list_filter = ("treaty", ParticipationStatusFilter, "instrument", "state__region")
     list_select_related = ("state", "treaty")
     search_fields = ("state__name", "state__iso2")
-    autocomplete_fields = ("state", "source")
+    autocomplete_fields = (
+        "state",
+        "source",
+        "signature_source",
+        "deposit_source",
+        "withdrawal_source",
+        "conflict_source",
+    )
     date_hierarchy = "deposit_date"
     readonly_fields = ("entry_into_force_date", "withdrawal_effective_date", "status", "in_force")
     fieldsets = (
@@ -303,8 +311,10 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
             {
                 "description": "Entry into force is computed from the deposit date by the treaty's rule.",
                 "fields": (
-                    "signature_date",
+                    ("signature_date", "signature_source"),
                     ("instrument", "deposit_date"),
+                    ("deposit_notification", "deposit_notification_date"),
+                    "deposit_source",
                     "entry_into_force_date",
                     "provisional_application_date",
                 ),
@@ -313,8 +323,16 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
         (
             "Withdrawal",
             {
-                "description": "The withdrawal takes effect as the treaty says (six months after notice for the CCM).",
-                "fields": ("withdrawal_notice_date", "withdrawal_effective_date"),
+                "description": "The withdrawal takes effect as the treaty says (six months after notice for the CCM), "
+                "later if the State is engaged in an armed conflict when that period runs out (Art. 20(3)).",
+                "fields": (
+                    "withdrawal_notice_date",
+                    ("withdrawal_notification", "withdrawal_notification_date"),
+                    "withdrawal_source",
+                    ("in_conflict_at_expiry", "conflict_source"),
+                    "conflict_ended_on",
+                    "withdrawal_effective_date",
+                ),
             },
         ),
         ("Public notes and source", {"fields": ("notes", "source")}),
