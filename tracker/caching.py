@@ -10,6 +10,9 @@ made of the same parts plus the address, so an edit (which always adds a
 history row), a new day or a deployment moves every page to a new key: there
 is nothing to purge, and old entries simply expire.
 
+A page served from the cache says so in its X-Cache header ("hit"; "miss"
+when it was rendered and stored), which shows a shared cache at work.
+
 Not cached: anything for a logged-in user (staff see editor names; their
 responses are marked private), anything under /admin/ or /static/, requests
 that carry a session or a pending message, and responses that are not a
@@ -44,15 +47,15 @@ from django.utils.http import http_date, quote_etag
 from tracker import history
 
 # Response headers that are not stored with a page: they are set per request.
-PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date"}
+PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
 CACHE_KEY_PREFIX = "tracker:page:"
 
 
 def release():
     """Return a text that changes when the code or templates do (or $RELEASE, if set).
 
-    Read once per process from the files' sizes and modification times, so
-    every worker of one deployment agrees on it.
+    Read once per process from the files' contents, so that every worker and
+    every machine running the same code agree on it (and share cached pages).
     """
     configured = os.getenv("RELEASE")
     if configured:
@@ -61,10 +64,8 @@ def release():
     for folder in (settings.BASE_DIR / "tracker", settings.BASE_DIR / "templates"):
         for path in sorted(folder.rglob("*")):
             if path.suffix in (".py", ".html", ".txt", ".xml", ".svg") and "migrations" not in path.parts:
-                stat = path.stat()
-                digest.update(
-                    f"{path.relative_to(settings.BASE_DIR)}:{stat.st_size}:{stat.st_mtime_ns};".encode()
-                )
+                digest.update(f"{path.relative_to(settings.BASE_DIR).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -133,7 +134,9 @@ class PublicPageCacheMiddleware:
         if not_modified is not None:
             return self.stamp(not_modified, etag, last_modified)
         if stored is not None:
-            return self.stamp(self.rebuild(stored), etag, last_modified)
+            response = self.rebuild(stored)
+            response["X-Cache"] = "hit"
+            return self.stamp(response, etag, last_modified)
 
         response = self.get_response(request)
         if not self.cacheable(response):
@@ -143,6 +146,7 @@ class PublicPageCacheMiddleware:
             last_modified = self.last_modified(latest, today)
         if seconds > 0 and request.method == "GET":
             cache.set(key, self.freeze(response, latest), seconds)
+            response["X-Cache"] = "miss"
         return self.stamp(response, etag, last_modified)
 
     def applies_to(self, request):

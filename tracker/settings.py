@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -127,7 +128,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "tracker" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -275,11 +276,29 @@ MIDDLEWARE.insert(
 )
 PUBLIC_CACHE = envbool("PUBLIC_CACHE", True)
 PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 600)
-# Local memory (one cache per worker process) by default. A shared cache, e.g.
-#   CACHE_BACKEND=django.core.cache.backends.filebased.FileBasedCache CACHE_LOCATION=/var/tmp/tracker-cache
-#   CACHE_BACKEND=django.core.cache.backends.redis.RedisCache CACHE_LOCATION=redis://127.0.0.1:6379/1
-# (the latter needs `pip install redis`), lets the workers share rendered pages.
-CACHE_BACKEND = os.getenv("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache")
-CACHES = {"default": {"BACKEND": CACHE_BACKEND, "LOCATION": os.getenv("CACHE_LOCATION", "tracker")}}
-if CACHE_BACKEND.endswith(("LocMemCache", "FileBasedCache")):
-    CACHES["default"]["OPTIONS"] = {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1000)}
+# Local memory (one cache per worker process) by default: right for one machine.
+# Several workers or machines share rendered pages through Redis (Django's own backend,
+# with the pinned redis client): CACHE_URL=redis://127.0.0.1:6379/1 (or rediss:// with TLS;
+# REDIS_URL is read when CACHE_URL is not set). See docs/performance.md, "Several machines".
+CACHE_URL = os.getenv("CACHE_URL") or os.getenv("REDIS_URL") or ""
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            # A page of the same release and data version is the same on every instance.
+            "KEY_PREFIX": "tracker",
+        }
+    }
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tracker",
+            "OPTIONS": {"MAX_ENTRIES": envint("CACHE_MAX_ENTRIES", 1000)},
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        f"CACHE_URL is redis://…, rediss://…, unix://… or locmem://, not {CACHE_URL!r}."
+    )
