@@ -3,14 +3,16 @@
 
 For each database it serves the site with gunicorn (2 workers, production
 settings: DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, no SSL redirect)
-on 127.0.0.1 and measures with wrk, for /, /states/, a State's page,
-/changes/ and /states.json:
+on 127.0.0.1 and measures with wrk (8 connections), for every public page,
+filtered lists and the pages other parts of the site add when they exist:
 
 * uncached: the page cache off (PUBLIC_CACHE_SECONDS=0), every request rendered;
 * cached: the page cache on and warm;
 * static: the same bytes, saved into STATIC_ROOT and served by whitenoise
   from the same server: the limit a page can approach.
 
+Two instances (1 worker each) sharing one Redis page cache are measured next:
+a page rendered through one is served by the other (checked by X-Cache).
 It then compares the history pages (/changes/, a State's history, the feed)
 at --small-rows and --history-rows history rows, and times Participation
 saves with and without their history row. Results go to stdout as Markdown
@@ -58,6 +60,17 @@ PAGES = [
     ("working-groups", "/working-groups/", "html"),
     ("meetings", "/meetings/", "html"),
     ("feed", "/changes/feed/", "xml"),
+    # Filtered lists: each combination is its own page, rendered on its first request.
+    ("states-africa-parties", "/states/?status=party&region=africa", "html"),
+    ("states-as-of", "/states/?as_of=2015-06-01", "html"),
+    ("deadlines-ccm", "/deadlines/?treaty=ccm", "html"),
+]
+# Pages other parts of the site add; measured when the server has them (200), else listed as absent.
+OPTIONAL_PAGES = [
+    ("pledges", "/pledges/", "html"),
+    ("reports", "/reports/", "html"),
+    ("meeting", "/meetings/2msp/", "html"),
+    ("deadlines-apmbc", "/deadlines/?treaty=apmbc", "html"),
 ]
 HISTORY_PAGES = [
     ("changes", "/changes/"),
@@ -172,10 +185,20 @@ def django_eval(url, code, env=None):
 
 
 class Server:
-    """gunicorn with 2 workers on 127.0.0.1, production settings, the page cache on or off."""
+    """gunicorn on 127.0.0.1 (2 workers), production settings, the page cache on or off.
 
-    def __init__(self, url, cached):
-        self.env = {**SERVER_ENV, "DATABASE_URL": url, "PUBLIC_CACHE_SECONDS": "600" if cached else "0"}
+    ``cache_url`` (a Redis address) makes the page cache shared, as between the
+    instances of a deployment on several machines; by default it is per worker.
+    """
+
+    def __init__(self, url, cached, cache_url="", workers=2):
+        self.env = {
+            **SERVER_ENV,
+            "DATABASE_URL": url,
+            "PUBLIC_CACHE_SECONDS": "600" if cached else "0",
+            "CACHE_URL": cache_url,
+        }
+        self.workers = workers
         self.port = free_port()
         self.process = None
 
@@ -184,7 +207,7 @@ class Server:
             str(Path(python()).with_name("gunicorn")),
             "tracker.wsgi:application",
             "--workers",
-            "2",
+            str(self.workers),
             "--bind",
             f"{HOST}:{self.port}",
             "--log-level",
@@ -207,9 +230,26 @@ class Server:
     def url(self, path):
         return f"http://{HOST}:{self.port}{path}"
 
+    def open(self, path):
+        # One name for every instance, as behind a load balancer (the page cache keys on it).
+        return urllib.request.urlopen(
+            urllib.request.Request(self.url(path), headers={"Host": HOST}), timeout=30
+        )
+
     def get(self, path):
-        with urllib.request.urlopen(self.url(path), timeout=30) as response:
+        with self.open(path) as response:
             return response.read()
+
+    def cache_header(self, path):
+        with self.open(path) as response:
+            return response.headers.get("X-Cache")
+
+    def serves(self, path):
+        try:
+            self.get(path)
+            return True
+        except urllib.error.HTTPError:
+            return False
 
 
 def free_port():
@@ -232,7 +272,16 @@ def wrk(url, options):
     """Return (requests per second, p50 ms, p99 ms) from a wrk run against ``url``."""
     assert url.startswith(f"http://{HOST}:"), url
     duration = min(options.duration, MAX_DURATION)
-    args = ["wrk", "-t1", f"-c{options.connections}", f"-d{duration}s", "--latency", url]
+    args = [
+        "wrk",
+        "-t1",
+        f"-c{options.connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-H",
+        f"Host: {HOST}",
+        url,
+    ]
     output = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"errors from {url}:\n{output}")
@@ -252,6 +301,11 @@ def measure_pages(name, url, iso2, options):
     print(f"\n(load average before {name}: {' '.join(f'{x:.2f}' for x in os.getloadavg())})", flush=True)
     paths = [(page, path.format(iso2=iso2), kind) for page, path, kind in PAGES]
     with Server(url, cached=True) as server:
+        present = [(page, path, kind) for page, path, kind in OPTIONAL_PAGES if server.serves(path)]
+        absent = [path for _, path, _ in OPTIONAL_PAGES if (path not in {p for _, p, _ in present})]
+        if absent:
+            print(f"(not on this site, not measured: {', '.join(absent)})")
+        paths += present
         bodies = [(page.replace(".", "-"), server.get(path), kind) for page, path, kind in paths]
     collect_static(bodies)
     results = {}
@@ -271,6 +325,51 @@ def measure_pages(name, url, iso2, options):
         results[page]["alone"] = alone[path]
     print_pages(name, results)
     return results
+
+
+def redis_reachable(cache_url):
+    host, _, port = cache_url.removeprefix("redis://").split("/")[0].partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def measure_instances(name, url, iso2, options):
+    """Two instances (1 worker each) sharing a Redis page cache: each serves what the other rendered."""
+    if not redis_reachable(options.redis_url):
+        print(f"\n(two instances not measured: no Redis at {options.redis_url})")
+        return {}
+    import redis
+
+    paths = [(page, path.format(iso2=iso2)) for page, path, _ in PAGES[:8]]
+    results = {}
+    redis.Redis.from_url(options.redis_url).flushdb()
+    with (
+        Server(url, cached=True, cache_url=options.redis_url, workers=1) as a,
+        Server(url, cached=True, cache_url=options.redis_url, workers=1) as b,
+    ):
+        for page, path in paths:
+            first, second = a.cache_header(path), b.cache_header(path)
+            if (first, second) != ("miss", "hit"):
+                raise RuntimeError(
+                    f"{path}: expected a miss through A then a hit through B, got {first}, {second}"
+                )
+            results[page] = {"path": path, "b": wrk(b.url(path), options)}
+            results[page]["static"] = wrk(
+                b.url(f"/static/benchmark/{page.replace('.', '-')}.{PAGE_KINDS[page]}"), options
+            )
+    print(f"\n### {name}: two instances sharing the page cache in Redis (1 worker each)\n")
+    print("| page | static req/s (B) | B serving A's page, req/s | static ÷ shared | p50 / p99 ms |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for r in results.values():
+        (srps, _, _), (brps, b50, b99) = r["static"], r["b"]
+        print(f"| `{r['path']}` | {srps:,.0f} | {brps:,.0f} | {srps / brps:.2f}× | {b50:.1f} / {b99:.1f} |")
+    return results
+
+
+PAGE_KINDS = {page: kind for page, _, kind in PAGES + OPTIONAL_PAGES}
 
 
 def measure_history(name, urls, iso2, options):
@@ -428,8 +527,9 @@ def main():
     parser.add_argument(
         "--duration", type=int, default=5, help=f"seconds per address (at most {MAX_DURATION})"
     )
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
     parser.add_argument(
-        "--connections", type=int, default=2, help="wrk connections (default: one per worker)"
+        "--redis-url", default="redis://127.0.0.1:6379/14", help="the shared cache for the two-instance run"
     )
     parser.add_argument("--saves", type=int, default=100, help="saves per timing round")
     parser.add_argument("--samples", type=int, default=40, help="requests per page for the in-process times")
@@ -456,6 +556,7 @@ def main():
         iso2 = busiest_state(sizes["large"])
         report[name] = {
             "pages": measure_pages(name, sizes["large"], iso2, options),
+            "instances": measure_instances(name, sizes["large"], iso2, options),
             "history": measure_history(name, sizes, iso2, options),
             "saves": measure_saves(name, sizes["large"], options),
         }

@@ -23,6 +23,7 @@ request: see there why.
 
 import base64
 import datetime
+import functools
 import heapq
 import itertools
 from dataclasses import dataclass, field
@@ -80,7 +81,10 @@ class Change:
     cursor: str = ""
 
 
+@functools.cache
 def history_model(kind):
+    # Each read of ``Model.history`` builds a new manager class (simple-history's
+    # descriptor): costly on the cached page path, which asks on every request.
     return KINDS[kind].history.model
 
 
@@ -234,18 +238,23 @@ def edit_stamp():
     save and delete through the ORM adds a history row; QuerySet.update(),
     bulk_create() and loaddata do not.
     """
+    with connection.cursor() as cursor:
+        cursor.execute(_edit_stamp_sql(connection.vendor))
+        row = cursor.fetchone()
+    newest = _newest_date(row[1::2])
+    token = "-".join(str(i or 0) for i in row[0::2])
+    return f"{token}-{newest.isoformat() if newest else ''}", newest
+
+
+@functools.cache
+def _edit_stamp_sql(vendor):
     qn = connection.ops.quote_name
     columns = []
     for kind in KINDS:
         table = qn(history_model(kind)._meta.db_table)
         # One aggregate per sub-select: SQLite reads a lone MAX() from the end of an index.
         columns += [f"(SELECT MAX(history_id) FROM {table})", f"(SELECT MAX(history_date) FROM {table})"]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
-        row = cursor.fetchone()
-    newest = _newest_date(row[1::2])
-    token = "-".join(str(i or 0) for i in row[0::2])
-    return f"{token}-{newest.isoformat() if newest else ''}", newest
+    return "SELECT " + ", ".join(columns)
 
 
 def _newest_date(values):
