@@ -2596,17 +2596,6 @@ CURRENCY_CODE = r"^[A-Z]{3}$"
 
 
 class PledgeQuerySet(RecordQuerySet):
-    def totals(self):
-        """[(currency, total, number of pledges)] of the pledges with an amount, per currency, never summed across them."""
-        rows = (
-            self.exclude(amount=None)
-            .order_by()
-            .values("currency")
-            .annotate(total=models.Sum("amount"), count=models.Count("pk"))
-            .order_by("currency")
-        )
-        return [(row["currency"], row["total"], row["count"]) for row in rows]
-
     def concerning(self, state):
         """Pledges the State made or is named a recipient of."""
         return self.filter(
@@ -2718,6 +2707,17 @@ class Pledge(Record):
     @property
     def donor(self):
         return self.donor_state if self.donor_state_id else self.donor_organisation
+
+    @staticmethod
+    def totals(pledges):
+        """[(currency, total, number of pledges)] of ``pledges`` that give an amount, one row per
+        currency in alphabetical order: amounts in different currencies are never added together."""
+        totals = {}
+        for pledge in pledges:
+            if pledge.amount is not None:
+                total, count = totals.get(pledge.currency, (0, 0))
+                totals[pledge.currency] = (total + pledge.amount, count + 1)
+        return [(currency, *totals[currency]) for currency in sorted(totals)]
 
     @property
     def donor_name(self):
