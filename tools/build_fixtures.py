@@ -289,7 +289,9 @@ class Builder:
         for where, row in records(folder / "coordinators.csv", "group", "state"):
             self.make(models.CoordinatorAssignment, row, where)
 
-        for where, record in records(folder / "statements.yaml", "meeting", "state", "organisation", "office"):
+        for where, record in records(
+            folder / "statements.yaml", "meeting", "state", "organisation", "office"
+        ):
             self.check_quotes(record, where)
             self.make(models.Statement, record, where)
 
