@@ -2731,9 +2731,13 @@ class Pledge(Record):
         number = f"{self.amount:,.2f}".removesuffix(".00")
         return f"{number} {self.currency}"
 
+    def clean_fields(self, exclude=None):
+        # ' eur ' is EUR: tidied before its length is checked.
+        self.currency = (self.currency or "").strip().upper()
+        super().clean_fields(exclude)
+
     def clean(self):
         super().clean()
-        self.currency = (self.currency or "").strip().upper()
         if (self.donor_state_id is None) == (self.donor_organisation_id is None):
             raise ValidationError(
                 {

@@ -5,6 +5,8 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
+from tracker.migrations._roles import grant
+
 
 def fill_meeting_slugs(apps, schema_editor):
     """Give every meeting its address, as Meeting.computed_slug() does: 'ccm-2msp'."""
@@ -424,5 +426,8 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='statement',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('cited_count', None), ('count_kind', '')), models.Q(('cited_count__isnull', False), models.Q(('count_kind', ''), _negated=True)), _connector='OR'), name='tracker_statement_count_with_kind'),
+        ),
+        migrations.RunPython(
+            grant(["organisation", "agendatopic", "statement", "pledge"]), migrations.RunPython.noop
         ),
     ]
