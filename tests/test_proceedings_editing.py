@@ -229,3 +229,23 @@ class ChangeLogTests(ProceedingsTestCase):
         self.assertContains(response, "700000")
         feed = self.client.get("/changes/feed/")
         self.assertContains(feed, "Characterized the use as very alarming.")
+
+
+class StateHistoryTests(ProceedingsTestCase):
+    def test_a_states_history_holds_its_statements_and_pledges_but_not_others(self):
+        mine = self.statement(state=self.w.lebanon, summary="Words of Lebanon.")
+        mine._change_reason = "Added"
+        mine.save()
+        theirs = self.statement(organisation=self.cmc, summary="Words of the CMC.")
+        theirs._change_reason = "Added"
+        theirs.save()
+        pledge = self.pledge(amount=Decimal("5"), currency="EUR", covers="Pledge of Lebanon")
+        pledge._change_reason = "Added"
+        pledge.save()
+        response = self.client.get("/states/lb/history/")
+        self.assertContains(response, "Words of Lebanon.")
+        self.assertContains(response, "Pledge of Lebanon")
+        self.assertContains(response, "Lebanon: statement at 2MSP")
+        self.assertNotContains(response, "Words of the CMC.")
+        changes = self.client.get("/changes/")
+        self.assertContains(changes, "CMC: statement at 2MSP")

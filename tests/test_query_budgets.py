@@ -36,7 +36,7 @@ PUBLIC = {
     "/states.csv": 7,
     "/states.json": 7,
     "/states/lb/": 11,
-    "/states/lb/history/": 33,
+    "/states/lb/history/": 35,
     "/deadlines/": 9,
     "/deadlines.ics": 3,
     "/deadlines.json": 4,

@@ -2506,7 +2506,7 @@ class Statement(Record):
     position = models.PositiveSmallIntegerField(default=0, help_text="Order under its topic.")
     source = models.ForeignKey(Source, models.PROTECT, related_name="+")
 
-    history = History(by="meeting")
+    history = History(by="state")
 
     class Meta:
         ordering = ["meeting", "topic__position", "position", "pk"]
@@ -2680,7 +2680,7 @@ class Pledge(Record):
     source = models.ForeignKey(Source, models.PROTECT, related_name="+")
 
     objects = PledgeQuerySet.as_manager()
-    history = History(by="meeting")
+    history = History(by="donor_state")
 
     class Meta:
         ordering = ["meeting", "position", "pk"]
