@@ -249,3 +249,104 @@ class StateHistoryTests(ProceedingsTestCase):
         self.assertNotContains(response, "Words of the CMC.")
         changes = self.client.get("/changes/")
         self.assertContains(changes, "CMC: statement at 2MSP")
+
+
+class ImportTests(ProceedingsTestCase):
+    STATEMENTS = (
+        "topic,state,organisation,office,delivered_by,mode,date,summary,source\n"
+        "compliance,LB,,,,written,2011-09-16,Submitted a written statement.,\n"
+        "compliance,,cmc,,Marion Libertucci,,2011-09-16,Stressed the CCW protocol.,\n"
+    )
+
+    def setUp(self):
+        self.user = factory.make_user("erin", groups=["editors"])
+        self.client.force_login(self.user)
+        self.url = f"/admin/tracker/meeting/{self.w.meeting.pk}/import/"
+
+    def upload(self, text, kind="statements", name="rows.csv", **extra):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        data = {
+            "kind": kind,
+            "file": SimpleUploadedFile(name, text.encode() if isinstance(text, str) else text),
+        }
+        data["source"] = str(self.w.source.pk)
+        data.update(extra)
+        return self.client.post(self.url, data)
+
+    def confirm(self, preview, reason="From the day's summary"):
+        payload = preview.context["confirm"]["payload"].value()
+        return self.client.post(self.url, {"payload": payload, "reason": reason})
+
+    def test_the_meeting_page_links_to_the_import(self):
+        self.assertContains(self.client.get(factory.admin_change_url(self.w.meeting)), self.url)
+
+    def test_statements_are_previewed_then_added_with_the_reason(self):
+        preview = self.upload(self.STATEMENTS)
+        self.assertContains(preview, "Preview: 2 statements to add")
+        self.assertFalse(Statement.objects.exists())
+        response = self.confirm(preview)
+        self.assertEqual(response.status_code, 302)
+        written, cmc = Statement.objects.order_by("pk")
+        self.assertEqual(
+            (written.state, written.mode, written.source), (self.w.lebanon, "written", self.w.source)
+        )
+        self.assertEqual((cmc.organisation, cmc.delivered_by), (self.cmc, "Marion Libertucci"))
+        self.assertEqual(
+            cmc.history.get().history_change_reason, "Imported from rows.csv: From the day's summary"
+        )
+        # The same confirmation again adds nothing: the rows are already recorded.
+        again = self.confirm(preview)
+        self.assertContains(again, "Nothing was imported")
+        self.assertContains(again, "this row is already recorded for the meeting")
+        self.assertEqual(Statement.objects.count(), 2)
+
+    def test_bad_rows_are_listed_by_line_in_words_and_nothing_can_be_confirmed(self):
+        text = (
+            "topic,state,organisation,office,date,summary\n"
+            "compliance,,,,2011-09-16,Nobody spoke.\n"
+            "nowhere,XX,,,16/09/2011,Spoke.\n"
+        )
+        response = self.upload(text)
+        self.assertContains(response, "Line 2: Give the speaker: exactly one of a State")
+        self.assertContains(
+            response, "Line 3: no agenda topic “nowhere” is recorded; no State with the ISO code “XX”"
+        )
+        self.assertContains(response, "“16/09/2011” is not a date")
+        self.assertIsNone(response.context["confirm"])
+        self.assertFalse(Statement.objects.exists())
+
+    def test_pledges_with_recipients_and_their_checks(self):
+        text = (
+            "donor_state,amount,currency,covers,recipients,purpose\n"
+            'LB,"700,000",EUR,a new contribution,AL AT,clearance\n'
+            "AL,5,,no currency,,\n"
+            "AT,-3,EUR,negative,,\n"
+        )
+        response = self.upload(text, kind="pledges")
+        self.assertContains(response, "Line 3: currency: Give the currency of the amount")
+        self.assertContains(response, "Line 4: amount: An amount must be more than zero.")
+        ok = self.upload(text.split("AL,5")[0], kind="pledges")
+        self.confirm(ok)
+        pledge = Pledge.objects.get()
+        self.assertEqual((pledge.amount, pledge.currency), (Decimal("700000"), "EUR"))
+        self.assertEqual({s.iso2 for s in pledge.recipients.all()}, {"AL", "AT"})
+
+    def test_files_of_another_kind_or_with_unknown_columns_are_refused_in_words(self):
+        self.assertContains(self.upload(b"%PDF-1.4 ..."), "This is a PDF document, not a CSV file.")
+        self.assertContains(
+            self.upload("topic,speaker\ncompliance,LB\n"),
+            "The file has columns that statements do not have: speaker.",
+        )
+        self.assertFalse(Statement.objects.exists())
+
+    def test_a_changed_confirmation_is_refused(self):
+        preview = self.upload(self.STATEMENTS)
+        payload = preview.context["confirm"]["payload"].value()
+        response = self.client.post(self.url, {"payload": payload[:-3] + "abc", "reason": "x"})
+        self.assertContains(response, "This confirmation was changed or is more than a day old")
+        self.assertFalse(Statement.objects.exists())
+
+    def test_reviewers_may_not_import(self):
+        self.client.force_login(factory.make_user("rita", groups=["reviewers"]))
+        self.assertEqual(self.client.get(self.url).status_code, 403)

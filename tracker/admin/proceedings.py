@@ -7,9 +7,10 @@ organisation, or an office typed in words); the form refuses anything but exactl
 """
 
 from django.contrib import admin
+from django.urls import path
 
 from tracker import models
-from tracker.admin import MeetingAdmin
+from tracker.admin import MeetingAdmin, proceedings_import
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline
 
 RESEARCH_NOTES = (
@@ -85,8 +86,19 @@ class PledgeInline(TrackerStackedInline):
     verbose_name_plural = "pledges and contributions — one donor (a State or an organisation); an amount always with its currency"
 
 
-# Statements and pledges are entered on the meeting's own page, after its parts and documents.
+# Statements and pledges are entered on the meeting's own page, after its parts and documents,
+# or imported from a CSV file there.
 MeetingAdmin.inlines = (*MeetingAdmin.inlines, StatementInline, PledgeInline)
+_meeting_urls = MeetingAdmin.get_urls
+
+
+def _meeting_urls_with_import(self):
+    wrap = self.admin_site.admin_view
+    view = wrap(lambda request, object_id: proceedings_import.import_view(request, self, object_id))
+    return [path("<int:object_id>/import/", view, name="tracker_meeting_import")] + _meeting_urls(self)
+
+
+MeetingAdmin.get_urls = _meeting_urls_with_import
 
 
 @admin.register(models.Statement)
