@@ -144,7 +144,7 @@ class Builder:
         self.seeds = {}  # source key -> (seed document's name, its normalised text or None)
         self.source_files = {}  # source key -> the file that defines it
         # Per related model: the objects a foreign key can name, by natural key.
-        self.keys = {models.State: {}, models.Source: {}}
+        self.keys = {models.State: {}, models.Source: {}, models.Organisation: {}, models.AgendaTopic: {}}
 
     def make(self, model, record, where, obj=None, **fixed):
         """Build (or update) one object from a record, validate it as an admin form would, save it."""
@@ -239,6 +239,18 @@ class Builder:
             )
             self.source_files[key] = shown(path)
 
+    def organisations(self, path):
+        for where, record in records(path, "slug"):
+            self.check_quotes(record, where)
+            organisation = self.make(self.models.Organisation, record, where)
+            self.keys[self.models.Organisation][organisation.slug] = organisation
+
+    def agenda_topics(self, path):
+        # A sub-topic names a main topic listed before it.
+        for where, record in records(path, "slug"):
+            topic = self.make(self.models.AgendaTopic, record, where)
+            self.keys[self.models.AgendaTopic][topic.slug] = topic
+
     def treaty(self, folder):
         """Build one treaty's folder: treaty.yaml first, then the records that refer to it."""
         models = self.models
@@ -276,6 +288,19 @@ class Builder:
 
         for where, row in records(folder / "coordinators.csv", "group", "state"):
             self.make(models.CoordinatorAssignment, row, where)
+
+        for where, record in records(
+            folder / "statements.yaml", "meeting", "state", "organisation", "office"
+        ):
+            self.check_quotes(record, where)
+            self.make(models.Statement, record, where)
+
+        for where, record in records(folder / "pledges.yaml", "meeting", "donor_state", "donor_organisation"):
+            self.check_quotes(record, where)
+            codes = str(record.pop("recipients", None) or "").replace(";", " ").split()
+            recipients = [self.lookup(models.State, code, f"{where}, field recipients") for code in codes]
+            pledge = self.make(models.Pledge, record, where)
+            pledge.recipients.set(recipients)
 
         for where, record in records(folder / "steps.yaml", "participation", "kind"):
             if "quotes" not in record and record.get("source") in self.seeds:
@@ -322,6 +347,8 @@ def build(data, seeds_folder, output):
             for path in sorted(folder.glob("sources*.yaml")):
                 builder.sources(path)
         builder.states(data / "states.csv")
+        builder.organisations(data / "organisations.yaml")
+        builder.agenda_topics(data / "agenda_topics.yaml")
         for folder in folders:
             builder.treaty(folder)
         # Shipped rows start at version 1 with one fixed timestamp, so the output is stable.

@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from tracker import partial_dates, rules
 from tracker.models import (
+    AgendaTopic,
     CoordinatorAssignment,
     Declaration,
     Document,
@@ -59,10 +60,13 @@ from tracker.models import (
     Meeting,
     MeetingPart,
     Obligation,
+    Organisation,
     Participation,
+    Pledge,
     RatificationStep,
     Source,
     State,
+    Statement,
     Treaty,
     WorkingGroup,
 )
@@ -88,6 +92,10 @@ SHARES = {
     MeetingPart: (0.01, "venue"),
     Document: (0.03, "summary"),
     Treaty: (0.03, "depositary"),
+    Organisation: (0.005, "notes"),
+    AgendaTopic: (0.005, "name"),
+    Statement: (0.02, "summary"),
+    Pledge: (0.01, "covers"),
 }
 
 TREATIES = [
@@ -410,6 +418,8 @@ class Command(BaseCommand):
                     source_id=rng.choice(self.sources),
                 )
             )
+        for meeting in meetings:
+            meeting.slug = meeting.computed_slug()  # save() would; bulk_create() does not
         meetings = Meeting.objects.bulk_create(meetings)
         self.created.setdefault(Meeting, set()).update(m.pk for m in meetings)
         self.meetings = meetings
@@ -449,6 +459,7 @@ class Command(BaseCommand):
                 ]
         made = Document.objects.bulk_create(documents)
         self.created.setdefault(Document, set()).update(d.pk for d in made)
+        self.make_proceedings(meetings)
         made = MeetingPart.objects.bulk_create(parts)
         self.created.setdefault(MeetingPart, set()).update(p.pk for p in made)
         groups = WorkingGroup.objects.bulk_create(
@@ -484,6 +495,60 @@ class Command(BaseCommand):
                     )
         made = CoordinatorAssignment.objects.bulk_create(assignments)
         self.created.setdefault(CoordinatorAssignment, set()).update(a.pk for a in made)
+
+    def make_proceedings(self, meetings):
+        """A few statements and one pledge per meeting, by generated States and one organisation."""
+        rng = self.rng
+        if not hasattr(self, "organisation"):
+            self.organisation = Organisation.objects.create(
+                name=f"Campaign {MARK}",
+                short_name="GEN",
+                slug="campaign-generated",
+                kind=Organisation.Kind.CAMPAIGN,
+            )
+            self.topic = AgendaTopic.objects.create(
+                name=f"Universalization {MARK}", slug="universalization-generated"
+            )
+            self.created.setdefault(Organisation, set()).add(self.organisation.pk)
+            self.created.setdefault(AgendaTopic, set()).add(self.topic.pk)
+        statements, pledges = [], []
+        for meeting in meetings:
+            statements += [
+                Statement(
+                    meeting=meeting,
+                    topic=self.topic,
+                    state=rng.choice(self.states),
+                    summary="Spoke on its plans to join.",
+                    position=n,
+                    source_id=rng.choice(self.sources),
+                )
+                for n in range(3)
+            ]
+            statements.append(
+                Statement(
+                    meeting=meeting,
+                    topic=self.topic,
+                    organisation=self.organisation,
+                    summary="Called for universal adherence.",
+                    position=3,
+                    source_id=rng.choice(self.sources),
+                )
+            )
+            pledges.append(
+                Pledge(
+                    meeting=meeting,
+                    donor_state=rng.choice(self.states),
+                    amount=rng.randint(1, 90) * 100_000,
+                    currency=rng.choice(["EUR", "USD", "AUD"]),
+                    covers="a new contribution",
+                    purpose=Pledge.Purpose.CLEARANCE,
+                    source_id=rng.choice(self.sources),
+                )
+            )
+        made = Statement.objects.bulk_create(statements)
+        self.created.setdefault(Statement, set()).update(s.pk for s in made)
+        made = Pledge.objects.bulk_create(pledges)
+        self.created.setdefault(Pledge, set()).update(p.pk for p in made)
 
     def make_obligations(self, treaty, participations):
         rng, treaty_rules = self.rng, treaty.rules
@@ -681,6 +746,8 @@ class Command(BaseCommand):
                 Obligation: participation_state.get(row.get("participation_id")),
                 Extension: obligation_state.get(row.get("obligation_id")),
                 Declaration: participation_state.get(row.get("participation_id")),
+                Statement: row.get("state_id"),
+                Pledge: row.get("donor_state_id"),
             }.get(model)
             weight = self.state_weight.get(state_id, 0.05) if state_id else 1.0
             row["_ghost"] = model is RatificationStep and row["id"] in self.ghosts

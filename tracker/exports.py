@@ -304,7 +304,7 @@ def meeting_dict(meeting):
 
 def meetings_json(meetings, url_for):
     """Return /meetings.json: {"count", "results"}, the next meeting first, then the newest."""
-    results = [meeting_dict(meeting) for meeting in meetings]
+    results = [{**meeting_dict(meeting), "url": url_for(meeting)} for meeting in meetings]
     return _json(_clean({"count": len(results), "results": results}))
 
 

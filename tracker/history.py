@@ -40,7 +40,17 @@ KINDS = m.TRACKED
 KIND_SLUGS = list(KINDS)
 KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
 # Kinds whose records belong to one State.
-STATE_KINDS = ("state", "participation", "declaration", "step", "obligation", "extension", "assignment")
+STATE_KINDS = (
+    "state",
+    "participation",
+    "declaration",
+    "step",
+    "obligation",
+    "extension",
+    "assignment",
+    "statement",
+    "pledge",
+)
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Bookkeeping, not facts: never shown as a change. (A date's precision is shown
@@ -221,6 +231,9 @@ def _state_walks(state_id):
         "obligation": [Q(id=i) for i in obligations],
         "extension": [Q(obligation_id=i) for i in obligations],
         "assignment": [Q(state_id=state_id)],
+        # Its statements and the pledges it made (a pledge it receives is the donor's record).
+        "statement": [Q(state_id=state_id)],
+        "pledge": [Q(donor_state_id=state_id)],
     }
 
 
@@ -465,8 +478,10 @@ class _StateNames:
         for kind, row in page:
             if kind == "state":
                 state_ids.add(row.id)
-            elif kind in ("participation", "assignment"):
+            elif kind in ("participation", "assignment", "statement"):
                 state_ids.add(row.state_id)
+            elif kind == "pledge":
+                state_ids.add(row.donor_state_id)
             elif kind in ("declaration", "step", "obligation"):
                 participation_ids.add(row.participation_id)
             elif kind == "extension":
@@ -484,8 +499,10 @@ class _StateNames:
     def state_id(self, kind, row):
         if kind == "state":
             return row.id
-        if kind in ("participation", "assignment"):
+        if kind in ("participation", "assignment", "statement"):
             return row.state_id
+        if kind == "pledge":
+            return row.donor_state_id
         if kind in ("declaration", "step", "obligation"):
             return self.participation_state.get(row.participation_id)
         if kind == "extension":
@@ -522,4 +539,18 @@ def _object_repr(kind, row, state, names):
         return f"{meeting}: {row.label if kind == 'meeting-part' else row.title}"
     if kind == "source":
         return row.title
+    if kind in ("statement", "pledge"):
+        if kind == "statement":
+            state_id, organisation_id, office = row.state_id, row.organisation_id, row.office
+        else:
+            state_id, organisation_id, office = row.donor_state_id, row.donor_organisation_id, ""
+        if state_id:
+            speaker = state
+        elif organisation_id:
+            speaker = names.label(m.Organisation, organisation_id)
+        else:
+            speaker = office or "?"
+        return f"{speaker}: {'statement' if kind == 'statement' else 'pledge'} at {names.label(m.Meeting, row.meeting_id)}"
+    if kind in ("organisation", "agenda-topic"):
+        return row.name
     return str(row.instance)

@@ -10,6 +10,7 @@ import contextvars
 import copy
 import dataclasses
 import datetime
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
 
@@ -1714,6 +1716,13 @@ class Meeting(Record):
     number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="2 for the Second Meeting.")
     name = models.CharField(max_length=200, help_text="Example: 'Second Meeting of States Parties'.")
     short_name = models.CharField(max_length=20, blank=True, help_text="Example: '2MSP'.")
+    slug = models.SlugField(
+        max_length=60,
+        blank=True,
+        editable=False,
+        help_text="Computed: the meeting's address on the public site, the treaty's slug and the "
+        "short name (or the name), e.g. 'ccm-2msp'.",
+    )
     city = models.CharField(max_length=100)
     country = models.ForeignKey(State, models.PROTECT, null=True, blank=True, related_name="+")
     venue = models.CharField(max_length=200, blank=True)
@@ -1750,6 +1759,15 @@ class Meeting(Record):
         related_name="+",
         help_text="The meeting that chose the president, if known.",
     )
+    convened_by = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings_convened",
+        verbose_name="place and dates decided at",
+        help_text="The meeting that decided where and when this one is held, if known.",
+    )
     outcomes = models.TextField(
         blank=True, help_text="What the meeting adopted and decided, in a few sentences for readers."
     )
@@ -1771,15 +1789,42 @@ class Meeting(Record):
                 | Q(announced_end_date__gte=models.F("announced_start_date")),
                 name="tracker_meeting_announced_dates_ordered",
             ),
+            # The address of /meetings/<slug>/.
+            models.UniqueConstraint(fields=["slug"], name="tracker_meeting_unique_slug"),
         ]
 
     def __str__(self):
         return self.short_name or self.name
 
+    def get_absolute_url(self):
+        return reverse("meeting-detail", args=[self.slug])
+
+    def computed_slug(self):
+        """The treaty's slug and the short name (or the name), as an address: 'ccm-2msp'."""
+        treaty = self.treaty.slug if self.treaty_id else ""
+        return slugify(f"{treaty} {self.short_name or self.name}")[:60]
+
+    def save(self, *args, **kwargs):
+        self.slug = self.computed_slug()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "slug"}
+        super().save(*args, **kwargs)
+
     def clean(self):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "A meeting cannot end before it starts."})
+        if self.treaty_id and (self.short_name or self.name):
+            slug = self.computed_slug()
+            if Meeting.objects.filter(slug=slug).exclude(pk=self.pk).exists():
+                field = "short_name" if self.short_name else "name"
+                raise ValidationError(
+                    {
+                        field: f"Another meeting of this treaty already has the address “{slug}”: "
+                        "give this one another short name."
+                    }
+                )
         if self.announced_start_date and self.announced_end_date:
             if self.announced_end_date < self.announced_start_date:
                 raise ValidationError(
@@ -2303,3 +2348,427 @@ TRACKED = {
     "assignment": CoordinatorAssignment,
     "source": Source,
 }
+
+
+# --- a meeting's proceedings: who spoke, pledged and on what -------------------------------
+
+
+class Organisation(Record):
+    """A participant in meetings that is not a State: the CMC, the ICRC, UNMAS, UNDP, the GICHD…"""
+
+    class Kind(models.TextChoices):
+        CAMPAIGN = "campaign", "Campaign or non-governmental organisation"
+        INTERNATIONAL = "international", "International organisation"
+        UN = "un", "United Nations body"
+        RED_CROSS = "red_cross", "Red Cross or Red Crescent"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True, help_text="Example: 'Cluster Munition Coalition'.")
+    short_name = models.CharField(max_length=40, blank=True, help_text="Example: 'CMC'.")
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        help_text="Its address on the public site, e.g. 'cmc' for /organisations/cmc/.",
+    )
+    kind = models.CharField(max_length=15, choices=Kind.choices)
+    url = models.URLField("address", max_length=500, blank=True)
+    notes = models.TextField(blank=True, help_text="What a reader needs to know about it, in a sentence.")
+    source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where its name comes from.",
+    )
+
+    history = History()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.short_name or self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation-detail", args=[self.slug])
+
+    @property
+    def full_name(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+
+class AgendaTopic(Record):
+    """An agenda topic statements are made under (opening, universalization, compliance…); editors extend the list."""
+
+    name = models.CharField(max_length=200, help_text="Example: 'Cooperation and assistance'.")
+    slug = models.SlugField(max_length=60, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="subtopics",
+        help_text="The topic this one is part of, for a sub-heading such as 'Steps towards accession'.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on a meeting's page.")
+
+    history = History()
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = "agenda topic"
+
+    def __str__(self):
+        return f"{self.parent.name}: {self.name}" if self.parent_id else self.name
+
+    def clean(self):
+        super().clean()
+        if self.parent_id and (self.parent_id == self.pk or self.parent.parent_id):
+            raise ValidationError({"parent": "A topic can be part of a main topic only, not of a sub-topic."})
+
+
+SPEAKER_REQUIRED = "Give the speaker: exactly one of a State, an organisation or an office (e.g. 'United Nations Secretary-General')."
+
+
+def _speaker_given(prefix=""):
+    """The constraint that exactly one of state, organisation and office is given."""
+    state, organisation, office = (
+        Q(**{f"{prefix}{name}": value})
+        for name, value in (("state__isnull", False), ("organisation__isnull", False), ("office__gt", ""))
+    )
+    return (
+        (state & ~organisation & ~office)
+        | (~state & organisation & ~office)
+        | (~state & ~organisation & office)
+    )
+
+
+class Statement(Record):
+    """What a State, an organisation or an office said at a meeting, under an agenda topic."""
+
+    class Mode(models.TextChoices):
+        ORAL = "oral", "Oral"
+        WRITTEN = "written", "Written statement"
+        FOR_THE_RECORD = "for_the_record", "Offered for the record"
+
+    class CountKind(models.TextChoices):
+        STATES_PARTIES = "states_parties", "States that have joined (deposited an instrument)"
+        SIGNATORIES = "signatories", "Signatories that have not yet joined"
+        IN_FORCE = "in_force", "States Parties for which the treaty is in force"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="statements")
+    topic = models.ForeignKey(AgendaTopic, models.PROTECT, related_name="statements")
+    state = models.ForeignKey(
+        State, models.PROTECT, null=True, blank=True, related_name="statements", verbose_name="speaker: State"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name="speaker: organisation",
+    )
+    office = models.CharField(
+        "speaker: office",
+        max_length=200,
+        blank=True,
+        help_text="An office that is neither a State nor an organisation, e.g. 'United Nations Secretary-General'. "
+        "Give exactly one of State, organisation and office.",
+    )
+    delivered_by = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The person who delivered it, where the source names them, e.g. "
+        "'Mr. Sergio Duarte, High Representative for Disarmament Affairs'.",
+    )
+    mode = models.CharField(max_length=15, choices=Mode.choices, default=Mode.ORAL)
+    date = models.DateField(null=True, blank=True, help_text="The day it was made, if the source says.")
+    summary = models.TextField(help_text="What was said, in a sentence or two, close to the source's words.")
+    cited_figure = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="A figure the statement cites, in its words, e.g. '62 States that have so far joined'.",
+    )
+    cited_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The figure as a number, where it is a count the tracker can compute.",
+    )
+    count_kind = models.CharField(
+        "what is counted",
+        max_length=15,
+        choices=CountKind.choices,
+        blank=True,
+        help_text="What the cited number counts: the page shows the tracker's own count for the statement's date beside it.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order under its topic.")
+    source = models.ForeignKey(Source, models.PROTECT, related_name="+")
+
+    history = History(by="state")
+
+    class Meta:
+        ordering = ["meeting", "topic__position", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=_speaker_given(), name="tracker_statement_one_speaker"),
+            models.CheckConstraint(
+                condition=Q(cited_count=None, count_kind="")
+                | (Q(cited_count__isnull=False) & ~Q(count_kind="")),
+                name="tracker_statement_count_with_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.speaker_name}, {self.meeting if self.meeting_id else '?'}"
+
+    @property
+    def speaker(self):
+        return self.state if self.state_id else self.organisation if self.organisation_id else None
+
+    @property
+    def speaker_name(self):
+        speaker = self.speaker
+        return str(speaker) if speaker else self.office or "?"
+
+    def clean(self):
+        super().clean()
+        self.office = self.office.strip()
+        if sum((self.state_id is not None, self.organisation_id is not None, bool(self.office))) != 1:
+            raise ValidationError(SPEAKER_REQUIRED, code="speaker")
+        if (self.cited_count is None) != (not self.count_kind):
+            field = "count_kind" if self.cited_count is not None else "cited_count"
+            raise ValidationError(
+                {field: "Give both the cited number and what it counts, or neither."}, code="count"
+            )
+        if self.cited_count is not None and self.date is None:
+            raise ValidationError(
+                {
+                    "date": "Give the statement's date, so that the tracker's own count for that day can be shown."
+                }
+            )
+
+    @staticmethod
+    def with_tracker_counts(statements):
+        """Set ``tracker_count`` (the count on the statement's date, deposits of that day included)
+        and ``tracker_count_before`` (at the end of the day before) on each statement citing a count.
+
+        One query per treaty cited, whatever the number of statements.
+        """
+        citing = [s for s in statements if s.cited_count is not None and s.date]
+        treaties = {s.meeting.treaty_id for s in citing}
+        dates = {
+            treaty: list(
+                Participation.objects.filter(treaty_id=treaty).values_list(
+                    "signature_date", "deposit_date", "entry_into_force_date", "withdrawal_effective_date"
+                )
+            )
+            for treaty in treaties
+        }
+        for statement in citing:
+            rows = dates[statement.meeting.treaty_id]
+            day = statement.date
+            statement.tracker_count = _count_on(statement.count_kind, rows, day)
+            statement.tracker_count_before = _count_on(
+                statement.count_kind, rows, day - datetime.timedelta(days=1)
+            )
+        return statements
+
+
+def _count_on(kind, rows, day):
+    def before(value):
+        return value is not None and value <= day
+
+    count = 0
+    for signed, deposited, in_force, withdrawn in rows:
+        if before(withdrawn):
+            continue
+        if kind == Statement.CountKind.STATES_PARTIES:
+            count += before(deposited)
+        elif kind == Statement.CountKind.SIGNATORIES:
+            count += before(signed) and not before(deposited)
+        elif kind == Statement.CountKind.IN_FORCE:
+            count += before(in_force)
+    return count
+
+
+CURRENCY_CODE = r"^[A-Z]{3}$"
+
+
+class PledgeQuerySet(RecordQuerySet):
+    def concerning(self, state):
+        """Pledges the State made or is named a recipient of."""
+        return self.filter(
+            Q(donor_state=state)
+            | Q(pk__in=Pledge.recipients.through.objects.filter(state=state).values("pledge_id"))
+        )
+
+
+class Pledge(Record):
+    """A pledge or contribution announced at a meeting: who gives how much, to whom, for what."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New pledge"
+        PROVIDED = "provided", "Already provided"
+
+    class Purpose(models.TextChoices):
+        CLEARANCE = "clearance", "Clearance"
+        MINE_ACTION = "mine_action", "Mine action in general"
+        RISK_EDUCATION = "risk_education", "Risk education"
+        VICTIM_ASSISTANCE = "victim_assistance", "Victim assistance"
+        STOCKPILE_DESTRUCTION = "stockpile_destruction", "Stockpile destruction"
+        TRAINING = "training", "Training"
+        GENERAL = "general", "General support to the Convention"
+        OTHER = "other", "Other"
+
+    meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="pledges")
+    donor_state = models.ForeignKey(
+        State, models.PROTECT, null=True, blank=True, related_name="pledges_made", verbose_name="donor: State"
+    )
+    donor_organisation = models.ForeignKey(
+        Organisation,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pledges_made",
+        verbose_name="donor: organisation",
+        help_text="Give one donor: a State or an organisation.",
+    )
+    amount = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The amount in the currency the donor named, never converted. Example: 40000000 for '40 million'.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="ISO 4217 code of the currency named, e.g. 'AUD', 'EUR', 'USD'; required with an amount.",
+    )
+    amount_as_stated = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The figure in the source's words, e.g. '40 million Australian dollars'.",
+    )
+    status = models.CharField(
+        "new or already given",
+        max_length=10,
+        choices=Status.choices,
+        blank=True,
+        help_text="Empty when the source does not say.",
+    )
+    covers = models.CharField(
+        "what the figure covers",
+        max_length=300,
+        blank=True,
+        help_text="The period and scope, e.g. 'since the 1MSP', 'in 2010, excluding its share of EU funding'.",
+    )
+    recipients = models.ManyToManyField(
+        State, blank=True, related_name="pledges_received", help_text="The States named as recipients."
+    )
+    recipients_text = models.CharField(
+        "recipients as stated",
+        max_length=300,
+        blank=True,
+        help_text="Recipients the source does not name one by one, e.g. 'nine countries', 'five affected countries and one affected area'.",
+    )
+    purpose = models.CharField(
+        max_length=25, choices=Purpose.choices, blank=True, help_text="Empty when the source does not say."
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order among the meeting's pledges.")
+    source = models.ForeignKey(Source, models.PROTECT, related_name="+")
+
+    objects = PledgeQuerySet.as_manager()
+    history = History(by="donor_state")
+
+    class Meta:
+        ordering = ["meeting", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(donor_state__isnull=False, donor_organisation=None)
+                | Q(donor_state=None, donor_organisation__isnull=False),
+                name="tracker_pledge_one_donor",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount=None) | Q(amount__gt=0), name="tracker_pledge_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount=None) | Q(currency__regex=CURRENCY_CODE),
+                name="tracker_pledge_amount_currency",
+            ),
+        ]
+
+    def __str__(self):
+        donor = self.donor_name
+        figure = self.amount_display or self.amount_as_stated or "no amount"
+        return f"{donor}: {figure}"
+
+    @property
+    def donor(self):
+        return self.donor_state if self.donor_state_id else self.donor_organisation
+
+    @staticmethod
+    def totals(pledges):
+        """[(currency, total, number of pledges)] of ``pledges`` that give an amount, one row per
+        currency in alphabetical order: amounts in different currencies are never added together."""
+        totals = {}
+        for pledge in pledges:
+            if pledge.amount is not None:
+                total, count = totals.get(pledge.currency, (0, 0))
+                totals[pledge.currency] = (total + pledge.amount, count + 1)
+        return [(currency, *totals[currency]) for currency in sorted(totals)]
+
+    @property
+    def donor_name(self):
+        return str(self.donor) if (self.donor_state_id or self.donor_organisation_id) else "?"
+
+    @property
+    def amount_display(self):
+        """'40,000,000 AUD': the amount in its own currency, never converted."""
+        if self.amount is None:
+            return ""
+        number = f"{self.amount:,.2f}".removesuffix(".00")
+        return f"{number} {self.currency}"
+
+    def clean_fields(self, exclude=None):
+        # ' eur ' is EUR: tidied before its length is checked.
+        self.currency = (self.currency or "").strip().upper()
+        super().clean_fields(exclude)
+
+    def clean(self):
+        super().clean()
+        if (self.donor_state_id is None) == (self.donor_organisation_id is None):
+            raise ValidationError(
+                {
+                    "donor_organisation": "Give one donor: a State or an organisation, not both and not neither."
+                },
+                code="donor",
+            )
+        if self.amount is not None:
+            if self.amount <= 0:
+                raise ValidationError({"amount": "An amount must be more than zero."}, code="amount")
+            if not self.currency:
+                raise ValidationError(
+                    {
+                        "currency": "Give the currency of the amount, as an ISO 4217 code such as 'EUR' or 'USD'."
+                    },
+                    code="currency",
+                )
+        if self.currency and not re.fullmatch(CURRENCY_CODE, self.currency):
+            raise ValidationError(
+                {
+                    "currency": f"“{self.currency}” is not an ISO 4217 code: give three letters, such as 'EUR' or 'USD'."
+                },
+                code="currency",
+            )
+
+
+TRACKED.update(
+    {
+        "organisation": Organisation,
+        "agenda-topic": AgendaTopic,
+        "statement": Statement,
+        "pledge": Pledge,
+    }
+)

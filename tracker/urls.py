@@ -44,3 +44,16 @@ urlpatterns = [
     path("changes/feed/", ChangeFeed(), name="change-feed"),
     path("admin/", admin.site.urls),
 ]
+
+from tracker import views_meetings  # noqa: E402  (a meeting's record: statements, pledges, organisations)
+
+urlpatterns += [
+    # /meetings/<slug>/ (e.g. ccm-2msp) and its data
+    path("meetings/<slug:slug>/", views_meetings.meeting_detail, name="meeting-detail"),
+    path("meetings/<slug:slug>.json", views_meetings.meeting_detail_json, name="meeting-detail-json"),
+    # /pledges/ and its downloads (the same filters)
+    path("pledges/", views_meetings.pledge_list, name="pledge-list"),
+    path("pledges.csv", views_meetings.pledges_csv, name="pledges-csv"),
+    path("pledges.json", views_meetings.pledges_json, name="pledges-json"),
+    path("organisations/<slug:slug>/", views_meetings.organisation_detail, name="organisation-detail"),
+]

@@ -323,7 +323,16 @@ def state_detail(request, iso2):
     assignments = state.coordinator_assignments.select_related(
         "group__treaty", "appointed_at", "source"
     ).order_by("term_start", "group__position")
-    context = {"state": state, "sections": sections, "assignments": assignments, "today": today}
+    # Imported here: views_meetings builds on this module's helpers.
+    from tracker.views_meetings import state_at_meetings
+
+    context = {
+        "state": state,
+        "sections": sections,
+        "assignments": assignments,
+        "today": today,
+        "at_meetings": state_at_meetings(state),
+    }
     return render(request, "tracker/state_detail.html", context)
 
 

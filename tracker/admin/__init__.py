@@ -510,7 +510,14 @@ class MeetingAdmin(TrackerAdmin):
     list_filter = ("treaty", "kind")
     list_select_related = ("treaty",)
     search_fields = ("name", "short_name", "city", "president_name")
-    autocomplete_fields = ("country", "president_state", "announced_in", "president_designated_at", "source")
+    autocomplete_fields = (
+        "country",
+        "president_state",
+        "announced_in",
+        "president_designated_at",
+        "convened_by",
+        "source",
+    )
     fieldsets = (
         (None, {"fields": ("treaty", ("kind", "number"), ("name", "short_name"))}),
         (
@@ -527,7 +534,7 @@ class MeetingAdmin(TrackerAdmin):
             "Dates as first announced",
             {
                 "classes": ("collapse",),
-                "fields": (("announced_start_date", "announced_end_date"), "announced_in"),
+                "fields": (("announced_start_date", "announced_end_date"), "announced_in", "convened_by"),
             },
         ),
         ("Presidency", {"fields": (("president_state", "president_name"), "president_designated_at")}),
@@ -638,3 +645,6 @@ class DocumentAdmin(TrackerAdmin):
         ("Order and source", {"fields": ("position", "source")}),
         RESEARCH_NOTES,
     )
+
+
+from tracker.admin import proceedings  # noqa: E402, F401  (a meeting's statements and pledges)
