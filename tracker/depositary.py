@@ -324,6 +324,8 @@ def parse_html(text):
 
 
 def parse_html_list(text):
+    if "</html>" not in text[-5000:].lower() and "<html" in text[:5000].lower():
+        raise DepositaryFormatError("The page is cut short (it does not end with </html>): save it again.")
     parser = _TableParser()
     parser.feed(text)
     rows, columns = [], None
@@ -436,9 +438,9 @@ def parse_xml(text):
         ) from None
     if _local(root.tag) == "html":
         raise DepositaryFormatError("This is an HTML page, not the depositary's XML.")
-    # Rows: any element with two or more children, the header row being the one whose first
-    # cell says 'Participant'.
-    candidates = [el for el in root.iter() if len(el) >= 2]
+    # Rows: any element with two or more children that hold only text (and footnote marks),
+    # the header row being the one whose first cell says 'Participant'.
+    candidates = [el for el in root.iter() if len(el) >= 2 and not any(len(g) for c in el for g in c)]
     header_index = next(
         (i for i, el in enumerate(candidates) if _cell_text(el[0])[0].lower().startswith("participant")),
         None,
