@@ -250,11 +250,13 @@ class ApplyTestCase(TestCase):
 
     def test_a_record_changed_since_the_comparison_is_refused(self):
         differences = self.differences()
-        token = reconciliation.sign(differences)
+        token = reconciliation.sign(differences, self.treaty)
         norway = Participation.objects.get(state__iso2="NO")
         norway.notes = "Changed by a colleague."
         norway.save()
-        chosen = [d for d in reconciliation.unsign(token) if d.key in ("NO:deposit", "AF:deposit")]
+        treaty_id, signed = reconciliation.unsign(token)
+        self.assertEqual(treaty_id, self.treaty.pk)
+        chosen = [d for d in signed if d.key in ("NO:deposit", "AF:deposit")]
         with self.assertRaisesMessage(reconciliation.StaleError, "Norway"):
             reconciliation.apply(chosen, self.treaty, "reason", self.source)
         # Nothing applied, Afghanistan included.

@@ -225,14 +225,16 @@ def _withdrawal_differences(row, participation, difference):
 # --- carrying a comparison from the preview to the apply --------------------------------
 
 
-def sign(differences):
-    """The differences as a signed token, for the page that asks which to apply."""
-    return signing.dumps([dataclasses.asdict(d) for d in differences], salt=SIGNING_SALT, compress=True)
+def sign(differences, treaty):
+    """The differences with ``treaty``'s id as a signed token, for the page that asks which to apply."""
+    payload = {"treaty": treaty.pk, "differences": [dataclasses.asdict(d) for d in differences]}
+    return signing.dumps(payload, salt=SIGNING_SALT, compress=True)
 
 
 def unsign(token):
-    """The differences signed by sign(); raises signing.BadSignature if the token was altered."""
-    return [Difference(**d) for d in signing.loads(token, salt=SIGNING_SALT)]
+    """(treaty id, differences) signed by sign(); raises signing.BadSignature if the token was altered."""
+    payload = signing.loads(token, salt=SIGNING_SALT)
+    return payload["treaty"], [Difference(**d) for d in payload["differences"]]
 
 
 # --- applying -------------------------------------------------------------------------

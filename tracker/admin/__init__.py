@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit, gaps
+from tracker.admin import audit, depositary, gaps
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
@@ -188,7 +188,11 @@ class TreatyAdmin(TrackerAdmin):
             path("audit/", wrap(self.audit_log_view), name="tracker_audit_log"),
             path("audit/export.csv", wrap(self.audit_log_csv_view), name="tracker_audit_log_csv"),
             path("gaps/", wrap(self.gaps_view), name="tracker_gaps"),
+            path("reconcile/", wrap(self.reconcile_view), name="tracker_reconcile"),
         ] + super().get_urls()
+
+    def reconcile_view(self, request):
+        return depositary.reconcile_view(request, self)
 
     def gaps_view(self, request):
         return gaps.gaps_view(request, self)
