@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit, depositary, gaps
+from tracker.admin import audit, depositary, gaps, treaty_actions
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
@@ -189,7 +189,11 @@ class TreatyAdmin(TrackerAdmin):
             path("audit/export.csv", wrap(self.audit_log_csv_view), name="tracker_audit_log_csv"),
             path("gaps/", wrap(self.gaps_view), name="tracker_gaps"),
             path("reconcile/", wrap(self.reconcile_view), name="tracker_reconcile"),
+            path("action/", wrap(self.treaty_action_view), name="tracker_treaty_action"),
         ] + super().get_urls()
+
+    def treaty_action_view(self, request):
+        return treaty_actions.treaty_action_view(request, self)
 
     def reconcile_view(self, request):
         return depositary.reconcile_view(request, self)
