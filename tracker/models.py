@@ -87,7 +87,8 @@ def precision_field(verbose_name="precision"):
     return models.CharField(
         verbose_name,
         max_length=8,
-        choices=partial_dates.CHOICES,
+        # The empty choice is named: an editor sees that a precision without a date is none.
+        choices=[("", "None while the date is empty (exact day once one is given)"), *partial_dates.CHOICES],
         blank=True,
         default="",
         help_text="How exactly the date is known (an exact day if left empty). "

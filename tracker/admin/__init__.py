@@ -23,6 +23,43 @@ from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
 
+# The site's name, as the public pages give it, instead of "Django administration".
+admin.site.site_header = "Treaty Implementation Tracker"
+admin.site.site_title = "Treaty Implementation Tracker admin"
+admin.site.index_title = "Records"
+
+# The index lists the records in the order an editor works: treaty actions, obligations
+# and extensions, meetings, sources; then the accounts.
+MODEL_ORDER = (
+    "Participation",
+    "Declaration",
+    "RatificationStep",
+    "Treaty",
+    "State",
+    "Obligation",
+    "Extension",
+    "Meeting",
+    "MeetingPart",
+    "Document",
+    "WorkingGroup",
+    "CoordinatorAssignment",
+    "Source",
+)
+
+
+def _app_list(request, app_label=None):
+    apps = admin.AdminSite.get_app_list(admin.site, request, app_label)
+    for app in apps:
+        if app["app_label"] == "tracker":
+            app["models"].sort(
+                key=lambda m: MODEL_ORDER.index(m["object_name"]) if m["object_name"] in MODEL_ORDER else 99
+            )
+    apps.sort(key=lambda app: app["app_label"] != "tracker")
+    return apps
+
+
+admin.site.get_app_list = _app_list
+
 # The editors' own notes: folded away at the end of every change form.
 RESEARCH_NOTES = (
     "Research notes (editors only, never public)",
@@ -289,9 +326,10 @@ class ObligationInline(TrackerTabularInline):
 
 @admin.register(models.Participation)
 class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
+    # The treaty by its short name, so that the dates fit a 1280 px screen.
     list_display = (
         "state",
-        "treaty",
+        "treaty_short_name",
         "status",
         "signature_date",
         "instrument",
@@ -351,6 +389,10 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
     @admin.display(description="status today")
     def status(self, obj):
         return obj.get_status_display() if obj.pk else "—"
+
+    @admin.display(description="treaty", ordering="treaty__short_name")
+    def treaty_short_name(self, obj):
+        return obj.treaty.short_name
 
     @admin.display(description="treaty in force for it today", boolean=True)
     def in_force(self, obj):
