@@ -2,6 +2,7 @@
 precision fields that say 'none' while their date is empty, and wrong uploads refused in words."""
 
 import datetime
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -40,7 +41,7 @@ class AdminPolishTestCase(TestCase):
 
     def test_the_index_tools_are_styled_to_read_as_words(self):
         """The 'one letter per line' links: the row headings keep their words on one line."""
-        css = open(finders.find("tracker/admin.css"), encoding="utf-8").read()
+        css = Path(finders.find("tracker/admin.css")).read_text(encoding="utf-8")
         self.assertIn("#tracker-tools table th", css)
         self.assertIn("white-space: nowrap", css)
         self.assertContains(self.client.get(reverse("admin:index")), 'id="tracker-tools"')
