@@ -6,7 +6,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from tests import factory
-from tracker.models import Declaration, Obligation, Participation
+from tracker import treaty_actions
+from tracker.models import Declaration, Extension, Obligation, Participation
 
 D = datetime.date
 URL = reverse("admin:tracker_treaty_action")
@@ -117,3 +118,38 @@ class TreatyActionTestCase(TestCase):
         self.assertContains(self.client.get(reverse("admin:index")), URL)
         self.client.force_login(factory.make_user("rita", groups=["reviewers"]))
         self.assertEqual(self.client.get(URL).status_code, 403)
+
+
+class ExtensionDecisionTestCase(TestCase):
+    """Granting an extension points to the notes that still call it pending (Chad's case)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.w = factory.make_admin_world()
+        cls.clearance = factory.obligation(cls.w.lb, Obligation.Kind.CLEARANCE)
+        cls.clearance.progress = "An extension request is recorded as pending."
+        cls.clearance.save()
+        cls.extension = Extension.objects.create(
+            obligation=cls.clearance, requested_on=D(2020, 3, 1), requested_deadline=D(2023, 5, 1)
+        )
+        cls.editor = factory.make_user("erin", groups=["editors"])
+
+    def test_the_saved_decision_lists_the_stale_notes(self):
+        self.client.force_login(self.editor)
+        url = factory.admin_change_url(self.extension)
+        data = factory.admin_post_data(
+            self.client.get(url),
+            reason="Granted at the 9MSP",
+            decision="granted",
+            meeting=str(self.w.meeting.pk),
+            decided_on="2020-11-20",
+            new_deadline="2023-05-01",
+            new_deadline_precision="day",
+        )
+        response = self.client.post(url, data, follow=True)
+        self.assertContains(response, "still says “pending”")
+        self.assertContains(response, factory.admin_change_url(self.clearance))
+        self.assertEqual(Extension.objects.get(pk=self.extension.pk).decision, "granted")
+
+    def test_a_pending_request_lists_nothing(self):
+        self.assertEqual(treaty_actions.stale_after_decision(self.extension), [])

@@ -14,7 +14,7 @@ import dataclasses
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from tracker.models import Declaration, Obligation, Participation, Treaty, change_reason
+from tracker.models import Declaration, Extension, Obligation, Participation, Treaty, change_reason
 
 SIGNATURE, DEPOSIT, WITHDRAWAL, DECLARATION = "signature", "deposit", "withdrawal", "declaration"
 ACTIONS = (
@@ -184,3 +184,23 @@ def record(treaty, state, action, data, edited, seen, reason):
             declaration.full_clean()
             declaration.save()
     return participation
+
+
+def stale_after_decision(extension):
+    """Notes that still say 'pending' once ``extension`` has a decision: the obligation's, its own, the State's."""
+    if extension.decision == Extension.Decision.PENDING:
+        return []
+    obligation = Obligation.objects.select_related("participation__state", "participation__treaty").get(
+        pk=extension.obligation_id
+    )
+    candidates = [
+        (obligation, "progress", f"{obligation}: progress notes"),
+        (obligation, "research_notes", f"{obligation}: research notes"),
+        (extension, "notes", f"{extension}: public notes"),
+        (obligation.participation, "notes", f"{obligation.participation}: public notes"),
+    ]
+    return [
+        Note(record, field, label, ("pending",))
+        for record, field, label in candidates
+        if "pending" in (getattr(record, field) or "").lower()
+    ]

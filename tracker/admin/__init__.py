@@ -6,7 +6,7 @@ the spreadsheet import in ``importing``. Computed dates are read-only here:
 ``save()`` computes them.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
 from tracker import models
@@ -22,6 +23,7 @@ from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabula
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
+from tracker.treaty_actions import stale_after_decision
 
 # The site's name, as the public pages give it, instead of "Django administration".
 admin.site.site_header = "Treaty Implementation Tracker"
@@ -531,6 +533,17 @@ class ExtensionAdmin(TrackerAdmin):
     @admin.display(description="new deadline", ordering="new_deadline")
     def new_deadline_display(self, obj):
         return obj.new_deadline_display
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A decision makes "recorded as pending" untrue wherever it is still written.
+        for note in stale_after_decision(obj):
+            url = reverse(f"admin:tracker_{note.record._meta.model_name}_change", args=[note.record.pk])
+            self.message_user(
+                request,
+                format_html('“{}” still says “pending”: <a href="{}">review it</a>.', note.label, url),
+                messages.WARNING,
+            )
 
 
 # --- meetings and working groups ---------------------------------------------------------
