@@ -9,6 +9,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import SimpleTestCase, TestCase
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests import factory
 from tracker import depositary, reconciliation
@@ -298,3 +301,28 @@ class ApplyTestCase(TestCase):
         self.assertEqual(
             Participation.objects.get(state__iso2="CV").history.first().history_change_reason, "UNTC list"
         )
+
+
+class FuzzTestCase(SimpleTestCase):
+    """Any bytes: a status list or one sentence, never another exception."""
+
+    @hypothesis_settings(max_examples=150, deadline=None)
+    @given(
+        st.one_of(
+            st.binary(max_size=400),
+            st.text(max_size=400).map(str.encode),
+            st.integers(min_value=1, max_value=len(XML) - 1).map(lambda n: XML[:n]),
+            st.integers(min_value=1, max_value=4000).map(lambda n: CCM.read_bytes()[-n:]),
+            st.lists(st.text(alphabet="PartcipnSgu,()aAd0123456789 \\n[]&<>", max_size=40), max_size=8).map(
+                lambda cells: ("Participant,Signature,Ratification\\n" + ",".join(cells)).encode()
+            ),
+        ),
+        st.sampled_from(["", "xml", "html", "csv"]),
+    )
+    def test_it_never_fails_with_anything_but_a_sentence(self, data, kind):
+        try:
+            status = depositary.read(data, kind)
+        except depositary.DepositaryFormatError as error:
+            self.assertNotIn("\\n", str(error))
+        else:
+            self.assertTrue(status.rows)

@@ -385,6 +385,8 @@ def parse_csv_list(text):
         ]
     except csv.Error:
         raise DepositaryFormatError(message) from None
+    if not rows:
+        raise DepositaryFormatError("The CSV has its header but no participant below it.")
     return StatusList(rows=rows, kind="csv")
 
 
