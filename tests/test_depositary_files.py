@@ -326,3 +326,26 @@ class FuzzTestCase(SimpleTestCase):
             self.assertNotIn("\\n", str(error))
         else:
             self.assertTrue(status.rows)
+
+
+class CountsTestCase(SimpleTestCase):
+    def test_the_header_counts_are_read(self):
+        """'Signatories : 107. Parties : 112' on the CCM's page as at 3 February 2026."""
+        status = read(CCM)
+        self.assertEqual((status.signatories, status.parties), (107, 112))
+        self.assertEqual(read(APMBC).parties is not None, True)
+
+
+class CountsDifferenceTestCase(TestCase):
+    def test_counts_that_differ_are_shown_for_information(self):
+        treaty = factory.make_treaty(opened_for_signature_on=D(2008, 12, 3))
+        factory.make_participation(treaty, factory.make_state("NO", "Norway"), signature_date=D(2008, 12, 3))
+        status = depositary.StatusList(
+            rows=[], kind="html", as_at=D(2026, 2, 3), signatories=107, parties=112
+        )
+        differences = reconciliation.compare(status, treaty)
+        self.assertEqual([d.what for d in differences], [reconciliation.COUNTS, reconciliation.NOT_LISTED])
+        difference = differences[0]
+        self.assertFalse(difference.applicable)
+        self.assertEqual(difference.tracker, "1 signatories, 0 parties that day")
+        self.assertIn("112 parties", difference.depositary)

@@ -61,6 +61,7 @@ _MONTHS = {
     )
 }
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_COUNTS = re.compile(r"Signatories\s*:\s*(\d+)\.?\s*Parties\s*:\s*(\d+)", re.IGNORECASE)
 _AS_AT = re.compile(r"status\s+as\s+at\s*:?\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", re.IGNORECASE)
 _LONG_DATE = r"\d{1,2}\s+[A-Z][a-z]+\s+\d{4}"
 _WITHDRAWAL = re.compile(
@@ -100,6 +101,9 @@ class StatusList:
     kind: str
     title: str = ""
     as_at: datetime.date | None = None
+    # The header's counts ("Signatories : 107. Parties : 112"), where the list gives them.
+    signatories: int | None = None
+    parties: int | None = None
 
 
 def normalise_name(name):
@@ -351,9 +355,12 @@ def parse_html_list(text):
             notes[number.group(1)] = _text_only(re.sub(r"^\s*<a[^>]*>\d+</a>", "", fragment))
     title = re.search(r'_tcTreaty"[^>]*>(.*?)</', text, re.IGNORECASE | re.DOTALL)
     as_at = _AS_AT.search(text)
+    counts = _COUNTS.search(text)
     return StatusList(
         rows=_attach_notes(rows, notes),
         kind="html",
+        signatories=int(counts[1]) if counts else None,
+        parties=int(counts[2]) if counts else None,
         title=re.sub(r"^\d+\.\s*", "", _text_only(title.group(1))) if title else "",
         as_at=datetime.date(int(as_at[3]), int(as_at[2]), int(as_at[1])) if as_at else None,
     )
@@ -477,9 +484,12 @@ def parse_xml(text):
         (" ".join("".join(el.itertext()).split()) for el in root.iter() if _local(el.tag) == "title"), ""
     )
     as_at = _AS_AT.search(" ".join(root.itertext()))
+    counts = _COUNTS.search(" ".join(root.itertext()))
     return StatusList(
         rows=_attach_notes(rows, notes),
         kind="xml",
+        signatories=int(counts[1]) if counts else None,
+        parties=int(counts[2]) if counts else None,
         title=title,
         as_at=datetime.date(int(as_at[3]), int(as_at[2]), int(as_at[1])) if as_at else None,
     )

@@ -33,6 +33,7 @@ DECLARATION = "declaration"
 NAME = "name"
 PARTICIPANT = "participant"
 NOT_LISTED = "not listed"
+COUNTS = "counts"
 
 
 class StaleError(Exception):
@@ -120,6 +121,19 @@ def compare(status_list, treaty):
                     state.pk,
                     {"name": row.name},
                     state.version,
+                )
+            )
+    if status_list.as_at and status_list.parties is not None:
+        signed, parties = treaty.depositary_counts(list(participations.values()), status_list.as_at)
+        if (signed, parties) != (status_list.signatories, status_list.parties):
+            differences.append(
+                Difference(
+                    "counts",
+                    treaty.short_name,
+                    COUNTS,
+                    f"{status_list.signatories} signatories, {status_list.parties} parties "
+                    f"as at {_text(status_list.as_at)}",
+                    f"{signed} signatories, {parties} parties that day",
                 )
             )
     for state_id, participation in participations.items():
