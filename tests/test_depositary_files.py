@@ -349,3 +349,18 @@ class CountsDifferenceTestCase(TestCase):
         self.assertFalse(difference.applicable)
         self.assertEqual(difference.tracker, "1 signatories, 0 parties that day")
         self.assertIn("112 parties", difference.depositary)
+
+
+class XmlRecordsTestCase(SimpleTestCase):
+    def test_records_named_after_their_columns_are_read(self):
+        """Without a header row, elements named Name, Signature, Ratification give the columns."""
+        xml = (
+            b"<Treaty><Participants>"
+            b"<Participant><Name>Afghanistan</Name><Signature/><Ratification>8 Sep 2011</Ratification></Participant>"
+            b"<Participant><Name>Japan</Name><Signature>3 Dec 2008</Signature>"
+            b"<Ratification>14 Jul 2009 A</Ratification></Participant>"
+            b"</Participants></Treaty>"
+        )
+        rows = rows_by_name(depositary.read(xml))
+        self.assertEqual(rows["Japan"].instrument, "acceptance")
+        self.assertEqual(rows["Afghanistan"].deposit_date, D(2011, 9, 8))

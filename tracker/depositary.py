@@ -202,7 +202,7 @@ def _columns(header):
     columns = {}
     for index, cell in enumerate(header):
         text = cell.lower()
-        if text.startswith("participant") and "name" not in columns:
+        if (text.startswith("participant") or text in ("name", "participantname")) and "name" not in columns:
             columns["name"] = index
         elif "provisional" in text:
             columns["provisional"] = index
@@ -461,6 +461,18 @@ def parse_xml(text):
         cell_tag = header[0].tag
         for number, element in enumerate(candidates[header_index + 1 :], start=header_index + 2):
             if element[0].tag != cell_tag or len(element) <= columns["name"]:
+                continue
+            cells = [_cell_text(c) for c in element]
+            texts = [c[0] for c in cells]
+            if texts[columns["name"]]:
+                rows.append(_row_from_cells(texts, number, columns, cells[columns["name"]][1]))
+    else:
+        # No header row: records whose elements are named after the columns
+        # (<Participant><Name>…</Name><Signature>…</Signature><Ratification>…</Ratification>).
+        for number, element in enumerate(candidates, start=1):
+            try:
+                columns = _columns([_local(child.tag) for child in element])
+            except DepositaryFormatError:
                 continue
             cells = [_cell_text(c) for c in element]
             texts = [c[0] for c in cells]
