@@ -209,6 +209,12 @@ class ShippedCcmTestCase(TestCase):
         names = {d.name for d in differences}
         self.assertNotIn("Eswatini", names)
         self.assertFalse([d for d in differences if d.what == reconciliation.PARTICIPANT])
+        # Benin ratified in 2017: the old list lacks it, and that is never applied as a removal.
+        (benin,) = [d for d in differences if d.name == "Benin"]
+        self.assertEqual(
+            (benin.what, benin.depositary, benin.tracker), ("deposit", "", "10 July 2017 ratification")
+        )
+        self.assertFalse(benin.applicable)
 
 
 CSV = """Participant,Signature,Provisional application(n),"Approval(AA), Acceptance(A), Accession(a), Ratification"

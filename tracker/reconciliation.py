@@ -154,6 +154,10 @@ def _row_differences(row, state, participation):
         return getattr(participation, field) if participation else None
 
     def difference(what, depositary_value, tracker_value, changes):
+        # A fact the list lacks but the tracker holds is never cleared from here: an older or
+        # partial list would erase what an editor entered. It is shown for information.
+        if not any(changes.values()):
+            changes = {}
         return Difference(
             f"{state.iso2}:{what}",
             state.name,
