@@ -110,8 +110,8 @@ class ReconcileCommandTestCase(TestCase):
     def test_it_lists_every_difference_and_changes_nothing(self):
         """A missing participation, a State the depositary does not list; matching rows are silent."""
         output = self.run_command(CSV)
-        self.assertIn("Cabo Verde: deposit_date: depositary 2010-10-19, tracker —", output)
-        self.assertIn("Norway: participant: depositary not listed", output)
+        self.assertIn("Cabo Verde: deposit: depositary 19 October 2010 ratification, tracker —", output)
+        self.assertIn("Norway: not listed: depositary not listed", output)
         self.assertNotIn("Afghanistan", output)
         self.assertNotIn("Eswatini", output)
         self.assertIn("3 participants", output)

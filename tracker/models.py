@@ -89,7 +89,8 @@ def precision_field(verbose_name="precision"):
     return models.CharField(
         verbose_name,
         max_length=8,
-        choices=partial_dates.CHOICES,
+        # The empty choice is named: an editor sees that a precision without a date is none.
+        choices=[("", "None while the date is empty (exact day once one is given)"), *partial_dates.CHOICES],
         blank=True,
         default="",
         help_text="How exactly the date is known (an exact day if left empty). "
@@ -1274,9 +1275,18 @@ class Declaration(Record):
         RESERVATION = "reservation", "Reservation"
         TERRITORIAL = "territorial", "Territorial application"
         OBJECTION = "objection", "Objection"
+        # A declared "suspension" or the like, which the treaty does not provide for: shown as
+        # what the State said, never as a change of its status.
+        STATEMENT = "statement", "Statement"
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="declarations")
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.DECLARATION)
+    kind = models.CharField(
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.DECLARATION,
+        help_text="A declared 'suspension' or another act the treaty does not provide for is a statement: "
+        "it is shown as what the State said and changes no status.",
+    )
     date = models.DateField(null=True, blank=True, help_text="When it was made, if the depositary gives it.")
     date_precision = precision_field("date precision")
     text = models.TextField(help_text="The text as the depositary publishes it, or its gist in a sentence.")

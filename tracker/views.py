@@ -292,7 +292,9 @@ def state_detail(request, iso2):
     extensions = Extension.objects.select_related("meeting", "source").order_by("requested_on", "pk")
     participations = {
         p.treaty_id: p
-        for p in state.participations.select_related("treaty", "source").prefetch_related(
+        for p in state.participations.select_related(
+            "treaty", "source", "withdrawal_source", "conflict_source"
+        ).prefetch_related(
             Prefetch("steps", queryset=RatificationStep.objects.select_related("source")),
             Prefetch("declarations", queryset=Declaration.objects.select_related("source")),
             Prefetch(
@@ -318,6 +320,7 @@ def state_detail(request, iso2):
                 "timeline": _timeline(participation),
                 "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
+                "withdrawal_expiry": participation.withdrawal_expiry(),
             }
         )
     assignments = state.coordinator_assignments.select_related(

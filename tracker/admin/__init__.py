@@ -6,7 +6,7 @@ the spreadsheet import in ``importing``. Computed dates are read-only here:
 ``save()`` computes them.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
@@ -14,14 +14,53 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit, gaps
+from tracker.admin import audit, depositary, gaps, treaty_actions
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
 from tracker.models import today
+from tracker.treaty_actions import stale_after_decision
+
+# The site's name, as the public pages give it, instead of "Django administration".
+admin.site.site_header = "Treaty Implementation Tracker"
+admin.site.site_title = "Treaty Implementation Tracker admin"
+admin.site.index_title = "Records"
+
+# The index lists the records in the order an editor works: treaty actions, obligations
+# and extensions, meetings, sources; then the accounts.
+MODEL_ORDER = (
+    "Participation",
+    "Declaration",
+    "RatificationStep",
+    "Treaty",
+    "State",
+    "Obligation",
+    "Extension",
+    "Meeting",
+    "MeetingPart",
+    "Document",
+    "WorkingGroup",
+    "CoordinatorAssignment",
+    "Source",
+)
+
+
+def _app_list(request, app_label=None):
+    apps = admin.AdminSite.get_app_list(admin.site, request, app_label)
+    for app in apps:
+        if app["app_label"] == "tracker":
+            app["models"].sort(
+                key=lambda m: MODEL_ORDER.index(m["object_name"]) if m["object_name"] in MODEL_ORDER else 99
+            )
+    apps.sort(key=lambda app: app["app_label"] != "tracker")
+    return apps
+
+
+admin.site.get_app_list = _app_list
 
 # The editors' own notes: folded away at the end of every change form.
 RESEARCH_NOTES = (
@@ -188,7 +227,15 @@ class TreatyAdmin(TrackerAdmin):
             path("audit/", wrap(self.audit_log_view), name="tracker_audit_log"),
             path("audit/export.csv", wrap(self.audit_log_csv_view), name="tracker_audit_log_csv"),
             path("gaps/", wrap(self.gaps_view), name="tracker_gaps"),
+            path("reconcile/", wrap(self.reconcile_view), name="tracker_reconcile"),
+            path("action/", wrap(self.treaty_action_view), name="tracker_treaty_action"),
         ] + super().get_urls()
+
+    def treaty_action_view(self, request):
+        return treaty_actions.treaty_action_view(request, self)
+
+    def reconcile_view(self, request):
+        return depositary.reconcile_view(request, self)
 
     def gaps_view(self, request):
         return gaps.gaps_view(request, self)
@@ -281,9 +328,10 @@ class ObligationInline(TrackerTabularInline):
 
 @admin.register(models.Participation)
 class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
+    # The treaty by its short name, so that the dates fit a 1280 px screen.
     list_display = (
         "state",
-        "treaty",
+        "treaty_short_name",
         "status",
         "signature_date",
         "instrument",
@@ -343,6 +391,10 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
     @admin.display(description="status today")
     def status(self, obj):
         return obj.get_status_display() if obj.pk else "—"
+
+    @admin.display(description="treaty", ordering="treaty__short_name")
+    def treaty_short_name(self, obj):
+        return obj.treaty.short_name
 
     @admin.display(description="treaty in force for it today", boolean=True)
     def in_force(self, obj):
@@ -481,6 +533,17 @@ class ExtensionAdmin(TrackerAdmin):
     @admin.display(description="new deadline", ordering="new_deadline")
     def new_deadline_display(self, obj):
         return obj.new_deadline_display
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A decision makes "recorded as pending" untrue wherever it is still written.
+        for note in stale_after_decision(obj):
+            url = reverse(f"admin:tracker_{note.record._meta.model_name}_change", args=[note.record.pk])
+            self.message_user(
+                request,
+                format_html('“{}” still says “pending”: <a href="{}">review it</a>.', note.label, url),
+                messages.WARNING,
+            )
 
 
 # --- meetings and working groups ---------------------------------------------------------
