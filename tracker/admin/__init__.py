@@ -31,7 +31,7 @@ admin.site.site_title = "Treaty Implementation Tracker admin"
 admin.site.index_title = "Records"
 
 # The index lists the records in the order an editor works: treaty actions, obligations
-# and extensions, meetings, sources; then the accounts.
+# and extensions, meetings and their proceedings, sources; then the accounts.
 MODEL_ORDER = (
     "Participation",
     "Declaration",
@@ -43,6 +43,10 @@ MODEL_ORDER = (
     "Meeting",
     "MeetingPart",
     "Document",
+    "Statement",
+    "Pledge",
+    "Organisation",
+    "AgendaTopic",
     "WorkingGroup",
     "CoordinatorAssignment",
     "Source",
