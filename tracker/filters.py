@@ -12,6 +12,7 @@ overflow.
 """
 
 import datetime
+import functools
 
 import django_filters
 from django import forms
@@ -220,6 +221,10 @@ def _group_choices():
 # --- the change log ---------------------------------------------------------------
 
 
+def _treaty_choices():
+    return [("", "All treaties"), *Treaty.objects.values_list("slug", "short_name")]
+
+
 class ChangeFilterForm(forms.Form):
     """The filters of /changes/, /states/<iso2>/history/ and /changes/feed/."""
 
@@ -229,6 +234,7 @@ class ChangeFilterForm(forms.Form):
         max_length=2,
         validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO code, e.g. LB.")],
     )
+    treaty = forms.ChoiceField(label="Treaty", required=False)
     kind = forms.ChoiceField(
         label="Record kind",
         required=False,
@@ -237,6 +243,11 @@ class ChangeFilterForm(forms.Form):
     start = DayField(label="From", required=False)
     end = DayField(label="Until", required=False)
     before = forms.CharField(label="Older than", required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read once, when a treaty is given or the form is shown; not for the feed without one.
+        self.fields["treaty"].choices = functools.cache(_treaty_choices)
 
     def clean_state(self):
         return self.cleaned_data["state"].lower()
@@ -261,6 +272,7 @@ class ChangeFilterForm(forms.Form):
         data = self.cleaned_data
         return {
             "state": data.get("state") or None,
+            "treaty": data.get("treaty") or None,
             "kinds": [data["kind"]] if data.get("kind") else None,
             "start": data.get("start"),
             "end": data.get("end"),

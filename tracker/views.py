@@ -229,7 +229,7 @@ def _timeline(participation):
                 p.provisional_application_date,
                 display(p.provisional_application_date),
                 "Provisional application declared",
-                "The State applies Article 1 provisionally, pending entry into force.",
+                "The State declared that it applies the treaty provisionally, pending its entry into force.",
                 p.source,
             )
         )
