@@ -1,6 +1,9 @@
 """Write a treaty's participations.csv from a saved UN Treaty Collection status page.
 
-    python3 tools/untc_participations.py PAGE.html SOURCE_KEY > fixtures/data/<slug>/participations.csv
+    python3 tools/untc_participations.py PAGE.html SOURCE_KEY --keep OLD.csv > fixtures/data/<slug>/participations.csv
+
+(--keep carries over the notes written by hand in the earlier file, for rows the page's end
+notes do not annotate.)
 
 The page's participants table is read with tracker.depositary (its table reader and
 date parser), finding the columns by their header text, since the columns differ by
@@ -124,8 +127,17 @@ def read_page(text):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("page", type=Path, help="the saved status page (HTML)")
-    parser.add_argument("source", help="the source key of that page, e.g. dp_untc_apmbc")
+    parser.add_argument("source", help="the source key of that page, e.g. untc_apmbc")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="an earlier participations.csv whose notes and research notes are kept where the page gives none",
+    )
     args = parser.parse_args(argv)
+    kept = {}
+    if args.keep and args.keep.exists():
+        with args.keep.open(encoding="utf-8", newline="") as handle:
+            kept = {row["iso2"]: row for row in csv.DictReader(handle)}
     rows, withdrawals = read_page(args.page.read_text(encoding="utf-8"))
     names = _names()
     out = []
@@ -148,6 +160,8 @@ def main(argv=None):
                 "From the status list's end note. The effective date is computed by the model; "
                 "tests/test_three_treaties.py checks that it agrees with the end note's."
             )
+        for key in ("notes", "research_notes"):
+            record[key] = record[key] or kept.get(iso2, {}).get(key, "")
         out.append(record)
     if withdrawals:
         sys.exit(f"End notes name withdrawals of participants not in the table: {', '.join(withdrawals)}.")
