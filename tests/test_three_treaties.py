@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from tests import factory
 from tracker import depositary, history, rules
-from tracker.models import Obligation, Participation, RatificationStep, State, Treaty
+from tracker.models import Declaration, Obligation, Participation, RatificationStep, State, Treaty
 
 D = datetime.date.fromisoformat
 AS_AT = D("2026-02-03")
@@ -123,6 +123,26 @@ class RecordTests(ShippedTreatiesTestCase):
                         bool(p.withdrawal_notice_date),
                         row["withdrawn"] or (slug, p.state.iso2) == ("apmbc", "PL"),
                     )
+
+    def test_declarations_are_the_status_lists_texts_word_for_word(self):
+        """Every 'Declarations and Reservations' entry is shipped, its paragraphs exactly as the page shows them."""
+        tool = _tool()
+        names = tool._names()
+        for slug in ("apmbc", "att"):
+            text = (PAGES / f"{slug}_status_2026-02-03.html").read_text(encoding="utf-8")
+            expected = {
+                tool._iso(names, name): "\n".join(paragraphs)
+                for table, name, paragraphs in tool.read_declarations(text)
+                if table == "dgDec" and paragraphs
+            }
+            shipped = dict(
+                Declaration.objects.filter(participation__treaty__slug=slug).values_list(
+                    "participation__state__iso2", "text"
+                )
+            )
+            with self.subTest(treaty=slug):
+                self.assertEqual(shipped, expected)
+        self.assertIn("Malvinas", Declaration.objects.get(participation__state__iso2="AR").text)
 
     def test_the_2025_mine_ban_withdrawals_take_effect_on_the_end_notes_dates(self):
         """Art. 20(3), six months after the notice: the dates the depositary's end notes give."""

@@ -20,8 +20,10 @@ dates are never written: the models compute them.
 import argparse
 import csv
 import datetime
+import html
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +126,59 @@ def read_page(text):
     return rows, withdrawals
 
 
+DECLARATION = re.compile(
+    r'InnerPage_(dg\w+?)_ctl\d+_divParticipant"[^>]*>(.*?)</div>\s*'
+    r'<div id="[^"]*_divText"[^>]*>(.*?)</div>',
+    re.DOTALL,
+)
+
+
+def read_declarations(text):
+    """Return [(table, participant, paragraphs)] of the page's declarations and article tables.
+
+    ``table`` is "dgDec" ("Declarations and Reservations") or "dgDecUnderArticle" (declarations
+    under an article, e.g. of provisional application); the paragraphs are the depositary's
+    text as it shows it, headings ("Upon signature:", "Declaration:") included.
+    """
+    found = []
+    for table, name, body in DECLARATION.findall(text):
+        body = re.sub(r"<p class='invisible'>.*?</p>", "", body, flags=re.DOTALL)
+        body = re.sub(r"<br\s*/?>|</p>", "\n", body, flags=re.IGNORECASE)
+        body = html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\xa0", " ")
+        paragraphs = [" ".join(line.split()) for line in body.split("\n")]
+        name = re.sub(r"<sup.*?</sup>", "", name, flags=re.DOTALL | re.IGNORECASE)  # footnote marks
+        found.append((table, " ".join(name.split()), [p for p in paragraphs if p]))
+    return found
+
+
+def declarations_yaml(text, source, names):
+    """The Declarations and Reservations of a status page as declarations.yaml records."""
+    out = []
+    for table, name, paragraphs in read_declarations(text):
+        if table != "dgDec" or not paragraphs:
+            continue
+        out.append(f"- participation: {_iso(names, name)}\n  kind: declaration\n  text: >-\n")
+        blocks = [
+            "\n".join(
+                textwrap.wrap(
+                    p,
+                    96,
+                    initial_indent="    ",
+                    subsequent_indent="    ",
+                    break_on_hyphens=False,
+                    break_long_words=False,
+                )
+            )
+            for p in paragraphs
+        ]
+        out.append("\n\n".join(blocks) + "\n")
+        out.append(
+            f"  source: {source}\n  research_notes: >-\n    UNTC 'Declarations and Reservations', {name}, "
+            "written by tools/untc_participations.py --declarations.\n\n"
+        )
+    return "".join(out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("page", type=Path, help="the saved status page (HTML)")
@@ -133,7 +188,15 @@ def main(argv=None):
         type=Path,
         help="an earlier participations.csv whose notes and research notes are kept where the page gives none",
     )
+    parser.add_argument(
+        "--declarations",
+        action="store_true",
+        help="write the declarations as declarations.yaml records instead",
+    )
     args = parser.parse_args(argv)
+    if args.declarations:
+        sys.stdout.write(declarations_yaml(args.page.read_text(encoding="utf-8"), args.source, _names()))
+        return
     kept = {}
     if args.keep and args.keep.exists():
         with args.keep.open(encoding="utf-8", newline="") as handle:
