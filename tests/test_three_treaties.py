@@ -186,11 +186,25 @@ class RecordTests(ShippedTreatiesTestCase):
         self.assertEqual(obligations["stockpile"].original_deadline, D("2007-03-01"))
         self.assertEqual(obligations["clearance"].original_deadline, D("2013-03-01"))
 
-    def test_no_mine_ban_deadline_is_overdue_while_applicability_is_not_recorded(self):
-        """Unknown is not a breach: no source is recorded, so no APMBC obligation is overdue."""
-        apmbc = Obligation.objects.filter(participation__treaty__slug="apmbc")
-        self.assertFalse(apmbc.exclude(applicability="unknown").exists())
-        self.assertFalse(apmbc.overdue(timezone.localdate()).exists())
+    def test_no_mine_ban_deadline_is_ever_overdue_without_a_source(self):
+        """Unknown is not a breach: only three completions are recorded, each by its deadline, so no
+        APMBC obligation is overdue on the first day of any year since entry into force, nor today."""
+        apmbc = Obligation.objects.filter(participation__treaty__slug="apmbc").with_extensions()
+        recorded = apmbc.exclude(applicability="unknown")
+        self.assertEqual(
+            sorted(recorded.values_list("participation__state__iso2", "kind")),
+            [("BI", "clearance"), ("BT", "clearance"), ("GM", "clearance")],
+        )
+        for obligation in recorded:
+            with self.subTest(state=obligation.participation.state.iso2):
+                self.assertLessEqual(
+                    obligation.completed_by(obligation.current_deadline), obligation.current_deadline
+                )
+        days = [datetime.date(year, 1, 1) for year in range(1999, timezone.localdate().year + 1)]
+        for day in [*days, timezone.localdate()]:
+            with self.subTest(day=day):
+                self.assertFalse(apmbc.overdue(day).exists())
+                self.assertNotIn(rules.OVERDUE, {o.status(day) for o in recorded})
 
     def test_att_reports_follow_article_13(self):
         """Initial report 23 December 2015 for the first States (the ATT Secretariat's date), then by 31 May."""
