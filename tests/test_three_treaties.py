@@ -9,8 +9,10 @@ the same number of queries with three treaties loaded whatever the data's size.
 
 import csv
 import datetime
+import html
 import importlib.util
 import io
+import re
 
 from django.conf import settings
 from django.core.management import call_command
@@ -136,13 +138,32 @@ class RecordTests(ShippedTreatiesTestCase):
                 if table == "dgDec" and paragraphs
             }
             shipped = dict(
-                Declaration.objects.filter(participation__treaty__slug=slug).values_list(
+                Declaration.objects.filter(participation__treaty__slug=slug, kind="declaration").values_list(
                     "participation__state__iso2", "text"
                 )
             )
             with self.subTest(treaty=slug):
                 self.assertEqual(shipped, expected)
         self.assertIn("Malvinas", Declaration.objects.get(participation__state__iso2="AR").text)
+
+    def test_territorial_applications_are_quoted_from_the_end_notes(self):
+        """Each paragraph of a territorial application is in its page's text, word for word."""
+        territorial = Declaration.objects.filter(kind="territorial").exclude(
+            participation__treaty__slug="ccm"
+        )
+        self.assertEqual(
+            sorted(territorial.values_list("participation__treaty__slug", "participation__state__iso2")),
+            [("apmbc", "GB"), ("apmbc", "GB"), ("apmbc", "NL"), ("att", "DK"), ("att", "NZ")],
+        )
+        for declaration in territorial.select_related("participation__treaty"):
+            slug = declaration.participation.treaty.slug
+            page = html.unescape(
+                re.sub(r"<[^>]+>", " ", (PAGES / f"{slug}_status_2026-02-03.html").read_text("utf-8"))
+            )
+            page = " ".join(page.split())
+            for paragraph in declaration.text.split("\n"):
+                with self.subTest(state=declaration.participation.state_id, paragraph=paragraph[:30]):
+                    self.assertIn(" ".join(paragraph.split()), page)
 
     def test_the_2025_mine_ban_withdrawals_take_effect_on_the_end_notes_dates(self):
         """Art. 20(3), six months after the notice: the dates the depositary's end notes give."""
