@@ -271,6 +271,32 @@ class PageTests(ShippedTreatiesTestCase):
                 self.assertEqual(response.status_code, 400)
                 self.assertIn("nope", response.content.decode())
 
+    def test_odd_treaty_values_never_fail(self):
+        """Control characters, long text, a list of values: a message on pages, a 400 on downloads."""
+        for value in ("ccm\x00", "a" * 500, "ATT", "<b>att</b>", "%"):
+            for url, code in (
+                ("/states/", 200),
+                ("/changes/", 200),
+                ("/deadlines/", 200),
+                ("/states.json", 400),
+            ):
+                with self.subTest(url=url, value=value[:10]):
+                    self.assertEqual(self.client.get(url, {"treaty": value}).status_code, code)
+        response = self.client.get("/changes/?treaty=att&treaty=apmbc")
+        self.assertEqual(response.status_code, 200)
+
+    def test_a_states_history_filters_by_treaty_too(self):
+        """/states/fi/history/?treaty=att: Finland's ATT records only."""
+        finland = self.participation("att", "FI")
+        finland.notes = "Checked for the test."
+        finland._change_reason = "Test"
+        finland.save()
+        changes = self.client.get("/states/fi/history/", {"treaty": "att"}).context["changes"]
+        self.assertTrue(changes)
+        participations = {c.object_id for c in changes if c.kind == "participation"}
+        self.assertEqual(participations, {finland.pk})
+        self.assertTrue(all(c.kind != "state" for c in changes))
+
     def test_downloads_per_treaty(self):
         """/states.json?treaty=att: 197 rows, 117 parties, its as-at date; the CSV names the treaty."""
         body = self.client.get("/states.json", {"treaty": "att", "as_of": "2026-02-03"}).json()
