@@ -245,6 +245,17 @@ class PageTests(ShippedTreatiesTestCase):
         self.assertEqual(sorted(names), ["EE", "FI", "LT", "LV", "PL"])
         self.assertContains(response, "as at 3 February 2026")
 
+    def test_the_att_list_has_no_deadline_columns(self):
+        """The ATT sets no stockpile or clearance deadline: no such column, and the caption says so."""
+        att = self.client.get("/states/", {"treaty": "att"})
+        keys = [key for key, *_ in att.context["columns"]]
+        self.assertNotIn("stockpile_deadline", keys)
+        self.assertNotIn("clearance_deadline", keys)
+        self.assertContains(att, "The ATT sets no stockpile destruction or clearance deadline.")
+        apmbc = self.client.get("/states/", {"treaty": "apmbc"})
+        self.assertIn("clearance_deadline", [key for key, *_ in apmbc.context["columns"]])
+        self.assertNotContains(apmbc, "sets no stockpile destruction")
+
     def test_without_a_treaty_the_states_list_is_the_ccm(self):
         """The default stays the first treaty entered."""
         response = self.client.get("/states/")

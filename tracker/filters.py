@@ -176,6 +176,11 @@ class StateListForm(forms.Form):
             rows = [row for row in rows if row.state.pk in state_ids]
         return sort_standings(rows, self.sort_key)
 
+    def has_obligation(self, kind):
+        """True when the chosen treaty sets a deadline of ``kind`` ("stockpile" or "clearance")."""
+        treaty = self.chosen_treaty
+        return treaty is not None and getattr(treaty, f"{kind}_years") is not None
+
     def chips(self):
         """The active filters as (label, value, link that drops it)."""
         chips = []
@@ -197,7 +202,11 @@ class StateListForm(forms.Form):
         """The sortable column headers as (key, label, link, aria-sort value)."""
         current = self.sort_key
         columns = []
+        # A treaty without a stockpile or clearance period (the Arms Trade Treaty) has no such column.
+        absent = {key for key in ("stockpile", "clearance") if not self.has_obligation(key)}
         for key, label in SORTS.items():
+            if key.removesuffix("_deadline") in absent:
+                continue
             if current == key:
                 target, aria = f"-{key}", "ascending"
             elif current == f"-{key}":

@@ -159,6 +159,8 @@ def state_list(request):
         "ignored": form.ignored,
         "chips": form.chips(),
         "columns": form.columns(),
+        "has_stockpile": form.has_obligation("stockpile"),
+        "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
     }
