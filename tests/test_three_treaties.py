@@ -351,6 +351,17 @@ class PageTests(ShippedTreatiesTestCase):
             with self.subTest(treaty=summary["treaty"].slug):
                 self.assertIn(f'id="chart-{summary["treaty"].slug}', summary["chart"])
 
+    def test_the_dashboard_shows_one_treaty_on_request(self):
+        """/?treaty=att: the ATT's counts and chart only; an unknown treaty is ignored with a message."""
+        response = self.client.get("/", {"treaty": "att"})
+        self.assertEqual([s["treaty"].slug for s in response.context["summaries"]], ["att"])
+        self.assertContains(response, "Showing the ATT only.")
+        self.assertEqual(response.context["upcoming"] + response.context["overdue"], [])
+        unknown = self.client.get("/", {"treaty": "nope"})
+        self.assertEqual(unknown.status_code, 200)
+        self.assertEqual(len(unknown.context["summaries"]), 3)
+        self.assertContains(unknown, "“nope” was ignored")
+
     def test_the_change_log_filters_by_treaty(self):
         """Editing an ATT participation shows under ?treaty=att and not under ?treaty=apmbc."""
         austria = self.participation("att", "AT")
@@ -373,6 +384,7 @@ class PageTests(ShippedTreatiesTestCase):
 # keeping no page: its one query included), the same with few States and with many.
 BUDGETS = {
     "/": 35,
+    "/?treaty=apmbc": 34,
     "/states/?treaty=apmbc": 8,
     "/states.json?treaty=att": 6,
     "/states.csv?treaty=apmbc": 7,

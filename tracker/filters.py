@@ -220,6 +220,24 @@ class StateListForm(forms.Form):
         return columns
 
 
+class DashboardForm(forms.Form):
+    """The one parameter of the dashboard: show one treaty (its counts, chart, deadlines and changes)."""
+
+    treaty = forms.ChoiceField(label="Treaty", required=False)
+
+    def __init__(self, data, treaties):
+        super().__init__(data)
+        self.fields["treaty"].choices = [("", "All treaties"), *((t.slug, t.short_name) for t in treaties)]
+        self.treaties = treaties
+        self.is_valid()
+
+    @property
+    def chosen_treaty(self):
+        """The treaty asked for, or None for all of them."""
+        slug = self.cleaned_data.get("treaty")
+        return next((t for t in self.treaties if t.slug == slug), None)
+
+
 def _group_choices():
     seen = {}
     for slug, name in WorkingGroup.objects.values_list("slug", "name"):
