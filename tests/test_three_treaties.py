@@ -7,6 +7,7 @@ filter and download works per treaty and across treaties, and the pages cost
 the same number of queries with three treaties loaded whatever the data's size.
 """
 
+import contextlib
 import csv
 import datetime
 import html
@@ -467,6 +468,25 @@ class ThreeTreatiesQueryBudgetTests(TestCase):
 
 
 class ToolTests(TestCase):
+    def test_the_shipped_files_are_what_the_tool_writes_from_the_kept_pages(self):
+        """participations.csv (keeping its hand-written notes) and the declarations, byte for byte."""
+        tool = _tool()
+        data = settings.BASE_DIR / "fixtures" / "data"
+        for slug in ("apmbc", "att"):
+            page = PAGES / f"{slug}_status_2026-02-03.html"
+            shipped = data / slug / "participations.csv"
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                tool.main([str(page), f"untc_{slug}", "--keep", str(shipped)])
+            with self.subTest(treaty=slug):
+                self.assertEqual(out.getvalue(), shipped.read_text(encoding="utf-8"))
+                written = tool.declarations_yaml(
+                    page.read_text(encoding="utf-8"), f"untc_{slug}", tool._names()
+                )
+                self.assertIn(
+                    written.strip(), (data / slug / "declarations.yaml").read_text(encoding="utf-8")
+                )
+
     def test_the_tool_refuses_a_page_without_a_participants_table(self):
         with self.assertRaises(SystemExit):
             _tool().read_page("<html><table><tr><td>Not a status list</td></tr></table></html>")

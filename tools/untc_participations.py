@@ -81,7 +81,10 @@ def _column(header, *words):
 
 
 def _date(text):
-    day, _ = depositary.parse_date(text)
+    try:
+        day, _ = depositary.parse_date(text)
+    except ValueError as error:
+        sys.exit(f"{error}: is this a UN Treaty Collection status page?")
     return day.isoformat() if day else ""
 
 
@@ -102,7 +105,9 @@ def read_page(text):
             name = cells[0]
             deposit_text = cells[deposit]
             mark = deposit_text.replace("]", "").split()[-1] if deposit_text.strip(" []") else ""
-            mark = mark if mark in depositary.INSTRUMENT_MARKS else ""
+            mark = mark if mark.isalpha() else ""  # no mark: the last word is the year
+            if mark not in depositary.INSTRUMENT_MARKS:
+                sys.exit(f"{name}: unknown instrument mark {mark!r} in {deposit_text!r}.")
             rows.append(
                 {
                     "name": name,
