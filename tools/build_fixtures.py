@@ -29,6 +29,8 @@ from tracker import partial_dates  # noqa: E402  (plain Python: no Django needed
 DATA = ROOT / "fixtures" / "data"
 FIXTURE = ROOT / "fixtures" / "ccm.json"
 SEEDS = ROOT.parent / "shared" / "seeds"
+# The treaty folders in the order the treaties were added (see _treaty_order).
+TREATY_ORDER = ("ccm", "apmbc", "att")
 
 # Every row's "last edited" stamp in the shipped data: the date of the depositary's
 # status list the data is as at. A fixed value keeps the output byte-stable.
@@ -163,7 +165,11 @@ class Builder:
             if not field.editable or field.auto_created or name in precisions.values():
                 why = "is written in the date itself" if name in precisions.values() else "is computed"
                 raise DataError(f"{at}: this value {why}; remove the field.")
-            if value is None or value == "":
+            if value is None and field.null:
+                # YAML's null (~) empties a field whose default is a value: a rule the
+                # treaty does not have (the Arms Trade Treaty's stockpile period).
+                pass
+            elif value is None or value == "":
                 value = field.get_default()
             elif field.is_relation:
                 value = self.lookup(field.related_model, value, at)
@@ -324,6 +330,16 @@ class Builder:
 
         for where, record in records(folder / "declarations.yaml", "participation", "kind"):
             self.make(models.Declaration, record, where)
+        # What a State declared outside the depositary's record (a "suspension"…), written by hand.
+        for where, record in records(folder / "statements-declared.yaml", "participation", "kind"):
+            self.make(models.Declaration, record, where)
+
+
+def _treaty_order(folder):
+    """Treaties in the order they were added to the tracker, any other folder after them by name:
+    the CCM's rows keep their ids, and the first treaty entered stays the pages' default."""
+    position = TREATY_ORDER.index(folder.name) if folder.name in TREATY_ORDER else len(TREATY_ORDER)
+    return position, folder.name
 
 
 def normalised(text):
@@ -339,7 +355,7 @@ def build(data, seeds_folder, output):
     from tracker.models import TRACKED
 
     builder = Builder(seeds_folder)
-    folders = sorted(folder for folder in data.iterdir() if folder.is_dir())
+    folders = sorted((folder for folder in data.iterdir() if folder.is_dir()), key=_treaty_order)
     with transaction.atomic():
         # Source keys are shared by all treaties, so every folder's sources come first
         # (sources.yaml, and any sources-<topic>.yaml beside it); then the States, which cite them.

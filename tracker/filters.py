@@ -12,6 +12,7 @@ overflow.
 """
 
 import datetime
+import functools
 
 import django_filters
 from django import forms
@@ -175,6 +176,11 @@ class StateListForm(forms.Form):
             rows = [row for row in rows if row.state.pk in state_ids]
         return sort_standings(rows, self.sort_key)
 
+    def has_obligation(self, kind):
+        """True when the chosen treaty sets a deadline of ``kind`` ("stockpile" or "clearance")."""
+        treaty = self.chosen_treaty
+        return treaty is not None and getattr(treaty, f"{kind}_years") is not None
+
     def chips(self):
         """The active filters as (label, value, link that drops it)."""
         chips = []
@@ -196,7 +202,11 @@ class StateListForm(forms.Form):
         """The sortable column headers as (key, label, link, aria-sort value)."""
         current = self.sort_key
         columns = []
+        # A treaty without a stockpile or clearance period (the Arms Trade Treaty) has no such column.
+        absent = {key for key in ("stockpile", "clearance") if not self.has_obligation(key)}
         for key, label in SORTS.items():
+            if key.removesuffix("_deadline") in absent:
+                continue
             if current == key:
                 target, aria = f"-{key}", "ascending"
             elif current == f"-{key}":
@@ -210,6 +220,24 @@ class StateListForm(forms.Form):
         return columns
 
 
+class DashboardForm(forms.Form):
+    """The one parameter of the dashboard: show one treaty (its counts, chart, deadlines and changes)."""
+
+    treaty = forms.ChoiceField(label="Treaty", required=False)
+
+    def __init__(self, data, treaties):
+        super().__init__(data)
+        self.fields["treaty"].choices = [("", "All treaties"), *((t.slug, t.short_name) for t in treaties)]
+        self.treaties = treaties
+        self.is_valid()
+
+    @property
+    def chosen_treaty(self):
+        """The treaty asked for, or None for all of them."""
+        slug = self.cleaned_data.get("treaty")
+        return next((t for t in self.treaties if t.slug == slug), None)
+
+
 def _group_choices():
     seen = {}
     for slug, name in WorkingGroup.objects.values_list("slug", "name"):
@@ -218,6 +246,10 @@ def _group_choices():
 
 
 # --- the change log ---------------------------------------------------------------
+
+
+def _treaty_choices():
+    return [("", "All treaties"), *Treaty.objects.values_list("slug", "short_name")]
 
 
 class ChangeFilterForm(forms.Form):
@@ -229,6 +261,7 @@ class ChangeFilterForm(forms.Form):
         max_length=2,
         validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO code, e.g. LB.")],
     )
+    treaty = forms.ChoiceField(label="Treaty", required=False)
     kind = forms.ChoiceField(
         label="Record kind",
         required=False,
@@ -237,6 +270,11 @@ class ChangeFilterForm(forms.Form):
     start = DayField(label="From", required=False)
     end = DayField(label="Until", required=False)
     before = forms.CharField(label="Older than", required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Read once, when a treaty is given or the form is shown; not for the feed without one.
+        self.fields["treaty"].choices = functools.cache(_treaty_choices)
 
     def clean_state(self):
         return self.cleaned_data["state"].lower()
@@ -261,6 +299,7 @@ class ChangeFilterForm(forms.Form):
         data = self.cleaned_data
         return {
             "state": data.get("state") or None,
+            "treaty": data.get("treaty") or None,
             "kinds": [data["kind"]] if data.get("kind") else None,
             "start": data.get("start"),
             "end": data.get("end"),

@@ -145,10 +145,23 @@ def _after_cursor(kind, cursor):
 # --- reading a page ------------------------------------------------------------------
 
 
-def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=50, user=None, public=True):
+def changes(
+    *,
+    state=None,
+    treaty=None,
+    kinds=None,
+    start=None,
+    end=None,
+    before=None,
+    limit=50,
+    user=None,
+    public=True,
+):
     """Return up to ``limit`` changes, newest first.
 
-    ``state`` is a State or ISO code; ``kinds`` an iterable of KINDS slugs;
+    ``state`` is a State or ISO code; ``treaty`` a Treaty or slug (its own
+    record and the records that belong to it: no State or source changes);
+    ``kinds`` an iterable of KINDS slugs;
     ``start`` and ``end`` dates (inclusive, UTC days); ``before`` the cursor of
     the last change of the previous page; ``user`` an editor (User or id);
     ``public`` leaves out the editors' research notes (the admin's audit log
@@ -165,6 +178,13 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
             return []
         walks = _state_walks(state.pk)
         kinds = [k for k in kinds if k in STATE_KINDS]
+    scopes = {}
+    if treaty is not None:
+        treaty = treaty if isinstance(treaty, m.Treaty) else m.Treaty.objects.filter(slug=str(treaty)).first()
+        if treaty is None:
+            return []
+        scopes = _treaty_scopes(treaty.pk)
+        kinds = [k for k in kinds if k in scopes]
     user_id = getattr(user, "pk", user)
 
     streams = []
@@ -178,6 +198,8 @@ def changes(*, state=None, kinds=None, start=None, end=None, before=None, limit=
             qs = qs.filter(history_user_id=user_id)
         if cursor is not None:
             qs = qs.filter(_after_cursor(kind, cursor))
+        if kind in scopes:
+            qs = qs.filter(scopes[kind])
         order = _kind_order(kind)
         # One ordered walk of an index per filter: the kind's whole table, or each
         # of the State's records (or parent records) of this kind.
@@ -234,6 +256,38 @@ def _state_walks(state_id):
         # Its statements and the pledges it made (a pledge it receives is the donor's record).
         "statement": [Q(state_id=state_id)],
         "pledge": [Q(donor_state_id=state_id)],
+    }
+
+
+def _treaty_scopes(treaty_id):
+    """Return {kind: Q}: which history rows of each kind belong to a treaty (kinds that do not are absent).
+
+    A record belongs to the treaty directly (participations, meetings, working
+    groups) or through its parent. The parents are the treaty's current ones and
+    those deleted since, read in two queries per parent kind, whatever their number.
+    """
+
+    def ids(kind, **parent):
+        live = KINDS[kind].objects.filter(**parent).values_list("pk", flat=True)
+        deleted = history_model(kind).objects.filter(history_type="-", **parent).values_list("id", flat=True)
+        return sorted({*live, *deleted})
+
+    participations = ids("participation", treaty_id=treaty_id)
+    meetings = ids("meeting", treaty_id=treaty_id)
+    groups = ids("working-group", treaty_id=treaty_id)
+    obligations = ids("obligation", participation_id__in=participations)
+    return {
+        "treaty": Q(id=treaty_id),
+        "participation": Q(treaty_id=treaty_id),
+        "declaration": Q(participation_id__in=participations),
+        "step": Q(participation_id__in=participations),
+        "obligation": Q(participation_id__in=participations),
+        "extension": Q(obligation_id__in=obligations),
+        "meeting": Q(treaty_id=treaty_id),
+        "meeting-part": Q(meeting_id__in=meetings),
+        "document": Q(meeting_id__in=meetings),
+        "working-group": Q(treaty_id=treaty_id),
+        "assignment": Q(group_id__in=groups),
     }
 
 

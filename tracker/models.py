@@ -402,6 +402,10 @@ class Treaty(Record):
         MONTH_START = rules.EIF_MONTH_START, "First day of the Nth month after the deposit month"
         DAYS_AFTER = rules.EIF_DAYS_AFTER, "N days after the deposit"
 
+    class EifLaterAfter(models.TextChoices):
+        THRESHOLD = rules.EIF_LATER_AFTER_THRESHOLD, "The Nth deposit"
+        ENTRY_INTO_FORCE = rules.EIF_LATER_AFTER_ENTRY_INTO_FORCE, "The treaty's entry into force"
+
     class WithdrawalRule(models.TextChoices):
         MONTHS = rules.WITHDRAWAL_MONTHS, "Months"
         DAYS = rules.WITHDRAWAL_DAYS, "Days"
@@ -466,6 +470,15 @@ class Treaty(Record):
         "entry-into-force period",
         default=6,
         help_text="N for the rule above: 6 (months) for the CCM, 90 (days) for the Arms Trade Treaty.",
+    )
+    eif_later_after = models.CharField(
+        "later States count from a deposit after",
+        max_length=20,
+        choices=EifLaterAfter.choices,
+        default=EifLaterAfter.THRESHOLD,
+        help_text="When the rule above counts from a State's own deposit: for a deposit after the Nth "
+        "(CCM and Mine Ban Convention Art. 17(2)) or only after the treaty's entry into force (Arms Trade "
+        "Treaty Art. 22(2)); an earlier deposit gets the treaty's general date.",
     )
     withdrawal_period = models.PositiveSmallIntegerField(
         "withdrawal period",
@@ -661,6 +674,7 @@ class Treaty(Record):
             eif_instruments=self.eif_instruments,
             eif_rule=self.eif_rule,
             eif_period=self.eif_period,
+            eif_later_after=self.eif_later_after,
             withdrawal_period=self.withdrawal_period,
             withdrawal_rule=self.withdrawal_rule,
             withdrawal_conflict_proviso=self.withdrawal_conflict_proviso,

@@ -30,6 +30,12 @@ from dataclasses import dataclass
 EIF_MONTH_START = "month_start"  # first day of the Nth month after the deposit month
 EIF_DAYS_AFTER = "days_after"  # N days after the deposit
 
+# From which day a later State's own entry into force is counted: a deposit after
+# the Nth one (CCM Art. 17(2), Mine Ban Convention Art. 17(2)) or after the treaty's
+# entry into force (Arms Trade Treaty Art. 22(2)); an earlier deposit gets the general date.
+EIF_LATER_AFTER_THRESHOLD = "threshold"
+EIF_LATER_AFTER_ENTRY_INTO_FORCE = "entry_into_force"
+
 # How a treaty counts a withdrawal's effect from the notice.
 WITHDRAWAL_MONTHS = "months"
 WITHDRAWAL_DAYS = "days"
@@ -64,6 +70,7 @@ class TreatyRules:
     eif_instruments: int = 30
     eif_rule: str = EIF_MONTH_START
     eif_period: int = 6
+    eif_later_after: str = EIF_LATER_AFTER_THRESHOLD
     withdrawal_period: int = 6
     withdrawal_rule: str = WITHDRAWAL_MONTHS
     withdrawal_conflict_proviso: bool = True
@@ -142,13 +149,19 @@ def entry_into_force(deposit, threshold, rules=CCM):
     A State that deposited on or before the date of the Nth deposit (the
     ``threshold``) gets the treaty's general date: CCM Art. 17(2) applies only
     to deposits made *after* the date of the 30th. A later State counts from
-    its own deposit. None when nothing was deposited, or while the threshold
-    has not been reached.
+    its own deposit. Under the Arms Trade Treaty (``eif_later_after`` is
+    entry_into_force) a State counts from its own deposit only if it deposited
+    after the treaty entered into force (Art. 22(2)); one that deposited between
+    the 50th deposit and that day gets the general date. None when nothing was
+    deposited, or while the threshold has not been reached.
     """
     if deposit is None or threshold is None:
         return None
+    general = general_entry_into_force(threshold, rules)
     if deposit <= threshold:
-        return general_entry_into_force(threshold, rules)
+        return general
+    if rules.eif_later_after == EIF_LATER_AFTER_ENTRY_INTO_FORCE and deposit < general:
+        return general
     return _eif_after(deposit, rules)
 
 

@@ -18,7 +18,14 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from tracker import charts, exports, history, partial_dates, rules
-from tracker.filters import ChangeFilterForm, DeadlineFilter, StateListForm, clean_query, ignored_messages
+from tracker.filters import (
+    ChangeFilterForm,
+    DashboardForm,
+    DeadlineFilter,
+    StateListForm,
+    clean_query,
+    ignored_messages,
+)
 from tracker.models import (
     CoordinatorAssignment,
     Declaration,
@@ -107,11 +114,15 @@ def _membership_chart(treaty, participations, today):
 
 
 def dashboard(request):
-    """Counts by status per treaty as of today, deadlines, latest changes and the membership chart."""
+    """Counts by status per treaty as of today, deadlines, latest changes and the membership chart;
+    with ``treaty``, one treaty's only."""
     today = timezone.localdate()
     states = list(State.objects.all())
+    treaties = list(Treaty.objects.all())
+    form = DashboardForm(request.GET, treaties)
+    chosen = form.chosen_treaty
     summaries = []
-    for treaty in Treaty.objects.all():
+    for treaty in [chosen] if chosen else treaties:
         standings = treaty.standings(states, today, obligations=False)
         counts = Counter(s.status for s in standings)
         participations = [s.participation for s in standings if s.participation.pk]
@@ -131,13 +142,18 @@ def dashboard(request):
     obligations = (
         Obligation.objects.of_parties(today).with_state().with_extensions().order_by("current_deadline")
     )
+    if chosen:
+        obligations = obligations.filter(participation__treaty=chosen)
     context = {
         "today": today,
         "summaries": summaries,
+        "treaty": chosen,
+        "treaties": treaties,
+        "ignored": ignored_messages(form),
         "upcoming": list(obligations.upcoming(today, days=365)),
         "overdue": list(obligations.overdue(today)),
         "awaiting": list(obligations.awaiting_decision(today)),
-        "changes": history.changes(limit=DASHBOARD_CHANGES),
+        "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
     }
     return render(request, "tracker/dashboard.html", context)
 
@@ -159,6 +175,8 @@ def state_list(request):
         "ignored": form.ignored,
         "chips": form.chips(),
         "columns": form.columns(),
+        "has_stockpile": form.has_obligation("stockpile"),
+        "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
     }
@@ -229,7 +247,7 @@ def _timeline(participation):
                 p.provisional_application_date,
                 display(p.provisional_application_date),
                 "Provisional application declared",
-                "The State applies Article 1 provisionally, pending entry into force.",
+                "The State declared that it applies the treaty provisionally, pending its entry into force.",
                 p.source,
             )
         )

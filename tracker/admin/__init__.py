@@ -202,6 +202,7 @@ class TreatyAdmin(TrackerAdmin):
                 "fields": (
                     "eif_instruments",
                     ("eif_rule", "eif_period"),
+                    "eif_later_after",
                     ("withdrawal_period", "withdrawal_rule"),
                     "withdrawal_conflict_proviso",
                     ("threshold_date", "entry_into_force_date"),
