@@ -300,6 +300,9 @@ class Builder:
         for where, record in records(folder / "declarations.yaml", "participation", "kind"):
             self.make(models.Declaration, record, where)
 
+        for where, row in records(folder / "reports.csv", "participation", "kind", "period"):
+            self.make(models.TransparencyReport, row, where)
+
 
 def normalised(text):
     return re.sub(r"\s+", " ", text.replace("**", "").replace("*", "")).strip()

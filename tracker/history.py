@@ -39,7 +39,16 @@ KINDS = m.TRACKED
 KIND_SLUGS = list(KINDS)
 KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
 # Kinds whose records belong to one State.
-STATE_KINDS = ("state", "participation", "declaration", "step", "obligation", "extension", "assignment")
+STATE_KINDS = (
+    "state",
+    "participation",
+    "declaration",
+    "step",
+    "obligation",
+    "extension",
+    "assignment",
+    "report",
+)
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Bookkeeping, not facts: never shown as a change. (A date's precision is shown
@@ -217,6 +226,7 @@ def _state_walks(state_id):
         "obligation": [Q(id=i) for i in obligations],
         "extension": [Q(obligation_id=i) for i in obligations],
         "assignment": [Q(state_id=state_id)],
+        "report": [Q(participation_id=i) for i in participations],
     }
 
 
@@ -458,7 +468,7 @@ class _StateNames:
                 state_ids.add(row.id)
             elif kind in ("participation", "assignment"):
                 state_ids.add(row.state_id)
-            elif kind in ("declaration", "step", "obligation"):
+            elif kind in ("declaration", "step", "obligation", "report"):
                 participation_ids.add(row.participation_id)
             elif kind == "extension":
                 obligation_ids.add(row.obligation_id)
@@ -477,7 +487,7 @@ class _StateNames:
             return row.id
         if kind in ("participation", "assignment"):
             return row.state_id
-        if kind in ("declaration", "step", "obligation"):
+        if kind in ("declaration", "step", "obligation", "report"):
             return self.participation_state.get(row.participation_id)
         if kind == "extension":
             return self.participation_state.get(self.obligation_participation.get(row.obligation_id))
@@ -513,4 +523,6 @@ def _object_repr(kind, row, state, names):
         return f"{meeting}: {row.label if kind == 'meeting-part' else row.title}"
     if kind == "source":
         return row.title
+    if kind == "report":
+        return f"{state}: {m.TransparencyReport.label_for(row.kind, row.period).lower()}"
     return str(row.instance)
