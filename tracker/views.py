@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, history, partial_dates, rules
+from tracker import charts, exports, history, partial_dates, rules, views_reports
 from tracker.filters import ChangeFilterForm, DeadlineFilter, StateListForm, clean_query, ignored_messages
 from tracker.models import (
     CoordinatorAssignment,
@@ -31,6 +31,7 @@ from tracker.models import (
     RatificationStep,
     Source,
     State,
+    TransparencyReport,
     Treaty,
     WorkingGroup,
 )
@@ -111,6 +112,7 @@ def dashboard(request):
     today = timezone.localdate()
     states = list(State.objects.all())
     summaries = []
+    overdue_reports = views_reports.overdue_counts(today)
     for treaty in Treaty.objects.all():
         standings = treaty.standings(states, today, obligations=False)
         counts = Counter(s.status for s in standings)
@@ -126,6 +128,7 @@ def dashboard(request):
                 "depositary_parties": parties,
                 "chart": chart,
                 "table": table,
+                "overdue_reports": overdue_reports[treaty.pk],
             }
         )
     obligations = (
@@ -301,6 +304,9 @@ def state_detail(request, iso2):
                     Prefetch("extensions", queryset=extensions)
                 ),
             ),
+            Prefetch(
+                "reports", queryset=TransparencyReport.objects.select_related("source", "missing_source")
+            ),
         )
     }
     sections = []
@@ -318,6 +324,7 @@ def state_detail(request, iso2):
                 "timeline": _timeline(participation),
                 "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
+                "reports": views_reports.state_reports(participation, today),
             }
         )
     assignments = state.coordinator_assignments.select_related(
@@ -441,7 +448,12 @@ def deadlines_ics(request):
         show=deadlines.options.get("status") or "",
         unrecorded=deadlines.options.get("applicability") == "all",
     )
-    return exports.deadlines_calendar(obligations.order_by("current_deadline", "pk"), _url_for(request))
+    reports, form = views_reports.calendar_reports(request.GET, today, deadlines.options.get("treaty"))
+    if reports is None:
+        return exports.bad_request_text(form.ignored)
+    return exports.deadlines_calendar(
+        obligations.order_by("current_deadline", "pk"), _url_for(request), reports=reports
+    )
 
 
 def deadlines_json(request):
