@@ -2515,7 +2515,10 @@ class TransparencyReport(Record):
             raise ValidationError(errors)
 
     def _clean_against_participation(self):
-        participation = self.participation
+        # Read as stored: an object the caller holds may predate its entry into force.
+        self.participation = participation = Participation.objects.select_related("treaty", "state").get(
+            pk=self.participation_id
+        )
         treaty, state = participation.treaty, participation.state
         if participation.deposit_date is None:
             return {

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit, gaps
+from tracker.admin import audit, gaps, reports
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
@@ -338,7 +338,7 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
         ("Public notes and source", {"fields": ("notes", "source")}),
         RESEARCH_NOTES,
     )
-    inlines = (DeclarationInline, RatificationStepInline, ObligationInline)
+    inlines = (DeclarationInline, RatificationStepInline, ObligationInline, reports.TransparencyReportInline)
 
     @admin.display(description="status today")
     def status(self, obj):
