@@ -159,11 +159,16 @@ class ReportRecordTestCase(TestCase):
         initial.refresh_from_db()
         self.assertEqual(initial.due_date, D(2011, 3, 1))
 
-    def test_a_treaty_gives_the_period_in_days_or_months_not_both(self):
-        self.w.treaty.initial_report_months = 12
-        with self.assertRaises(ValidationError) as raised:
-            self.w.treaty.full_clean()
-        self.assertIn("not both", str(raised.exception))
+    def test_a_period_in_months_replaces_the_one_in_days(self):
+        """The ATT's "within the first year": 12 months from entry into force, the days cleared."""
+        w = self.w
+        initial = report(w.ml, kind="initial")
+        w.treaty.initial_report_months = 12
+        w.treaty.full_clean()
+        self.assertIsNone(w.treaty.initial_report_days)
+        w.treaty.save()
+        initial.refresh_from_db()
+        self.assertEqual(initial.due_date, D(2011, 12, 1))  # in force 1 December 2010
 
     def test_bad_input_is_refused_in_words(self):
         """Before entry into force, a non-party, a duplicate, a check before the due date, no source…"""

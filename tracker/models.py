@@ -529,7 +529,7 @@ class Treaty(Record):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text="For a treaty that counts the period in months or years instead of days: 12 for the "
         'Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). '
-        "Leave the days above empty then.",
+        "When given, it replaces the days above, which are then cleared.",
     )
     annual_report_month = models.PositiveSmallIntegerField("annual report due: month", default=4)
     annual_report_day = models.PositiveSmallIntegerField("annual report due: day", default=30)
@@ -687,13 +687,10 @@ class Treaty(Record):
             raise ValidationError(
                 {"annual_report_day": "The annual report due date is not a day of the calendar."}
             ) from None
-        if self.initial_report_days is not None and self.initial_report_months is not None:
-            raise ValidationError(
-                {
-                    "initial_report_months": "Give the initial report's period in days or in months, not both: "
-                    "clear one of them."
-                }
-            )
+        if self.initial_report_months is not None:
+            # A period in months replaces the one in days (whose default is the CCM's 180),
+            # so that a data file or a form need only give the months.
+            self.initial_report_days = None
         if self.withdrawal_rule == rules.WITHDRAWAL_MONTHS and not 1 <= (self.withdrawal_period or 0) <= 60:
             raise ValidationError({"withdrawal_period": "A withdrawal period in months is from 1 to 60."})
         if self.withdrawal_rule == rules.WITHDRAWAL_DAYS and not 1 <= (self.withdrawal_period or 0) <= 1825:

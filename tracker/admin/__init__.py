@@ -171,7 +171,7 @@ class TreatyAdmin(TrackerAdmin):
                 "fields": (
                     ("stockpile_years", "stockpile_extension_years"),
                     ("clearance_years", "clearance_extension_years"),
-                    "initial_report_days",
+                    ("initial_report_days", "initial_report_months"),
                     ("annual_report_month", "annual_report_day"),
                 )
             },

@@ -20,12 +20,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicaltreaty',
             name='initial_report_months',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='For a treaty that counts the period in months or years instead of days: 12 for the Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). Leave the days above empty then.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='initial report due (months after entry into force)'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='For a treaty that counts the period in months or years instead of days: 12 for the Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). When given, it replaces the days above, which are then cleared.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='initial report due (months after entry into force)'),
         ),
         migrations.AddField(
             model_name='treaty',
             name='initial_report_months',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='For a treaty that counts the period in months or years instead of days: 12 for the Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). Leave the days above empty then.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='initial report due (months after entry into force)'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text='For a treaty that counts the period in months or years instead of days: 12 for the Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). When given, it replaces the days above, which are then cleared.', null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(120)], verbose_name='initial report due (months after entry into force)'),
         ),
         migrations.CreateModel(
             name='HistoricalTransparencyReport',
