@@ -409,3 +409,46 @@ class ReportAdminTestCase(TestCase):
         self.assertContains(response, "Nothing was imported")
         existing.refresh_from_db()
         self.assertIsNone(existing.submitted_on)
+
+
+class ReportInlineTestCase(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.w = make_world()
+        cls.editor = factory.make_user("editor", groups=["editors"])
+        cls.reviewer = factory.make_user("reviewer", groups=["reviewers"])
+
+    def post_new_report(self, **fields):
+        url = factory.admin_change_url(self.w.ml)
+        data = factory.admin_post_data(self.client.get(url), reason="Monitor profile of Mali")
+        data["reports-TOTAL_FORMS"] = "1"
+        row = {
+            "kind": "initial",
+            "submitted_precision": "day",
+            "access": "not_recorded",
+            "participation": str(self.w.ml.pk),
+            **fields,
+        }
+        data.update({f"reports-0-{name}": value for name, value in row.items()})
+        return self.client.post(url, data)
+
+    def test_a_report_is_recorded_from_the_participation_page_with_the_reason(self):
+        self.client.force_login(self.editor)
+        response = self.post_new_report(submitted_on="2011-07-04", source=str(self.w.source.pk))
+        self.assertEqual(response.status_code, 302)
+        added = TransparencyReport.objects.get(participation=self.w.ml)
+        self.assertEqual((added.due_date, added.submitted_on), (D(2011, 5, 30), D(2011, 7, 4)))
+        self.assertEqual(added.history.get().history_change_reason, "Monitor profile of Mali")
+        self.assertEqual(added.status(D(2026, 1, 1)), (rules.LATE, 35))
+
+    def test_the_inline_refuses_bad_input_in_words(self):
+        self.client.force_login(self.editor)
+        response = self.post_new_report(submitted_on="2010-07-04", source=str(self.w.source.pk))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "before the CCM entered into force for Mali")
+        self.assertFalse(TransparencyReport.objects.exists())
+
+    def test_a_reviewer_cannot_import(self):
+        self.client.force_login(self.reviewer)
+        response = self.client.get(reverse("admin:tracker_transparencyreport_import"))
+        self.assertEqual(response.status_code, 403)
