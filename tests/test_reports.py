@@ -390,10 +390,17 @@ class ReportAdminTestCase(TestCase):
         self.assertIn("Line 2 (Angola, initial report): Angola is not a party", errors[0])
         self.assertIn("“yearly” is not a kind of report", errors[1])
         self.assertIn("before the CCM entered into force for Mali", errors[2])
-        self.assertIn("“XX” has no record under the CCM", errors[3])
+        self.assertIn("“XX” names no State with a record under the CCM", errors[3])
         self.assertEqual(TransparencyReport.objects.count(), 0)
         not_csv = self.upload("%PDF-1.4 ...")
         self.assertContains(not_csv, "PDF document")
+
+    def test_import_reads_states_by_name_and_spreadsheet_headers(self):
+        """A 'State' column of names, 'Submitted date' and 'Link' headers, as a spreadsheet has them."""
+        text = "State,Year,Kind,Submitted date,Link\nmali,2011,Annual,2012-04-20,https://example.org/a.pdf\n"
+        preview = self.upload(text)
+        (row,) = preview.context["plan"]
+        self.assertEqual((row.report.participation, row.report.period), (self.w.ml, 2011))
 
     def test_import_is_refused_if_a_report_changed_since_the_preview(self):
         existing = report(self.w.ml, kind="initial")

@@ -192,6 +192,7 @@ ALIASES = {
     "period": "year",
     "submitted": "submitted_on",
     "submission_date": "submitted_on",
+    "submitted_date": "submitted_on",
     "date_submitted": "submitted_on",
     "link": "url",
     "report_url": "url",
@@ -306,15 +307,17 @@ def plan_import(text, treaty, source, lock=False):
     rows = read_csv(text.encode("utf-8"))
     if not rows:
         return [], ["The file is empty."]
+    # (normalise_header reads a "state" or "country" column as the State's name.)
     header = [ALIASES.get(h, h) for h in (normalise_header(h) for h in rows[0][1])]
     unknown = [h for h in header if h not in COLUMNS and h not in ("name", "research_notes")]
     if unknown:
         return [], [
             f"The file has columns the import does not know: {', '.join(unknown)} (it reads {', '.join(COLUMNS)})."
         ]
-    if "iso2" not in header or "kind" not in header:
+    if not ({"iso2", "name"} & set(header)) or "kind" not in header:
         return [], [
-            "The file needs an 'iso2' column (the State's ISO code) and a 'kind' column (initial or annual)."
+            "The file needs an 'iso2' column (the State's ISO code) or a 'state' column (its name), "
+            "and a 'kind' column (initial or annual)."
         ]
     body = rows[1:]
     if not body:
@@ -350,12 +353,15 @@ def plan_import(text, treaty, source, lock=False):
             queryset = Participation.objects.select_related("state", "treaty")
             if lock:
                 queryset = queryset.locked()
-            participation = queryset.filter(
-                treaty=row_treaty, state__iso2=row.get("iso2", "").upper()
-            ).first()
+            if row.get("iso2"):
+                named, which = {"state__iso2": row["iso2"].upper()}, row["iso2"]
+            else:
+                named, which = {"state__name__iexact": row.get("name", "")}, row.get("name", "")
+            participation = queryset.filter(treaty=row_treaty, **named).first()
             if participation is None:
                 problems.append(
-                    f"“{row.get('iso2')}” has no record under the {row_treaty.short_name}: it is not a party"
+                    f"“{which}” names no State with a record under the {row_treaty.short_name}: "
+                    "check the ISO code or name (only a State Party owes reports)"
                 )
         if problems:
             errors.append(f"Line {line}: {'; '.join(problems)}.")
