@@ -330,6 +330,15 @@ class ReportPagesTestCase(TestCase):
         response = self.client.get(reverse("dashboard"))
         self.assertContains(response, "Transparency reports recorded as overdue: 2")
 
+    def test_a_withdrawn_states_overdue_report_is_not_counted_on_the_dashboard(self):
+        """Lithuania no longer owes reports: the dashboard leaves its old overdue one out, /reports/ keeps it."""
+        report(self.w.lt, kind="initial", missing_on=D(2013, 1, 1), missing_source=self.w.source)
+        self.assertContains(
+            self.client.get(reverse("dashboard")), "Transparency reports recorded as overdue: 2"
+        )
+        listed = self.client.get(reverse("report-list")).context["overdue_initial"]
+        self.assertIn("Lithuania", [d.participation.state.name for d in listed])
+
     def test_report_edits_are_in_the_change_log(self):
         response = self.client.get(reverse("state-history", args=["bo"]))
         self.assertContains(response, "Bolivia: initial report")

@@ -2308,14 +2308,11 @@ def _counts(participations, days, holds, dates):
 
 
 class TransparencyReportQuerySet(RecordQuerySet):
-    def with_state(self):
-        return self.select_related(
-            "participation__state", "participation__treaty", "source", "missing_source"
-        )
-
     def overdue(self, as_of):
         """Reports a source records as not submitted on a day after their due date (by ``as_of``),
-        with no submission recorded by ``as_of``: the only reports called overdue."""
+        with no submission recorded by ``as_of``: the only reports called overdue. A State whose
+        withdrawal has taken effect owes none any more (as with its deadlines), so its reports are
+        left out here; /reports/, a record of every year, still shows them as they stood."""
         return (
             self.filter(due_date__isnull=False, missing_on__lte=as_of, missing_on__gt=F("due_date"))
             .exclude(submitted_on__lte=as_of)
