@@ -116,5 +116,5 @@ class StateDetailTestCase(TestCase):
     def test_the_page_costs_a_fixed_number_of_queries(self):
         """However many steps and extensions, the page needs no query per row."""
         self.get("al")
-        with self.assertNumQueries(10):
+        with self.assertNumQueries(11):
             self.get("al")

@@ -334,6 +334,9 @@ class Builder:
         for where, record in records(folder / "statements-declared.yaml", "participation", "kind"):
             self.make(models.Declaration, record, where)
 
+        for where, row in records(folder / "reports.csv", "participation", "kind", "period"):
+            self.make(models.TransparencyReport, row, where)
+
 
 def _treaty_order(folder):
     """Treaties in the order they were added to the tracker, any other folder after them by name:

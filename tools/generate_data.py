@@ -67,6 +67,7 @@ from tracker.models import (
     Source,
     State,
     Statement,
+    TransparencyReport,
     Treaty,
     WorkingGroup,
 )
@@ -96,6 +97,7 @@ SHARES = {
     AgendaTopic: (0.005, "name"),
     Statement: (0.02, "summary"),
     Pledge: (0.01, "covers"),
+    TransparencyReport: (0.02, "notes"),
 }
 
 TREATIES = [
@@ -345,6 +347,19 @@ class Command(BaseCommand):
             if p.deposit_date and self.rng.random() < 0.1
         ]
         self.created[Declaration] = {d.pk for d in Declaration.objects.bulk_create(declarations)}
+        # Initial transparency reports of some parties, submitted around their due date.
+        reports = []
+        for p in created_participations:
+            if p.entry_into_force_date is None or self.rng.random() > 0.5:
+                continue
+            report = TransparencyReport(participation=p, kind=rules.INITIAL, source_id=self.sources[0])
+            report.due_date = report.compute_due_date()
+            if report.due_date is None or report.due_date > self.today - datetime.timedelta(days=200):
+                continue
+            report.submitted_on = report.due_date + datetime.timedelta(days=self.rng.randrange(-60, 120))
+            report.submitted_precision = partial_dates.DAY
+            reports.append(report)
+        self.created[TransparencyReport] = {r.pk for r in TransparencyReport.objects.bulk_create(reports)}
         made = RatificationStep.objects.bulk_create(steps, batch_size=self.batch_size)
         self.created[RatificationStep] = {s.pk for s in made}
         # Some steps were entered and later deleted: their history ends with the deletion.
@@ -748,6 +763,7 @@ class Command(BaseCommand):
                 Declaration: participation_state.get(row.get("participation_id")),
                 Statement: row.get("state_id"),
                 Pledge: row.get("donor_state_id"),
+                TransparencyReport: participation_state.get(row.get("participation_id")),
             }.get(model)
             weight = self.state_weight.get(state_id, 0.05) if state_id else 1.0
             row["_ghost"] = model is RatificationStep and row["id"] in self.ghosts
@@ -778,6 +794,7 @@ class Command(BaseCommand):
             Treaty: row.get("adopted_on"),
             Declaration: row.get("date"),
             MeetingPart: row.get("start_date"),
+            TransparencyReport: row.get("submitted_on"),
         }.get(model) or D(2009, 1, 1)
         day = max(day, D(2008, 1, 1))
         return datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)

@@ -203,8 +203,9 @@ def deadlines_csv(obligations, as_of, url_for):
     return _csv(f"deadlines-{as_of.isoformat()}.csv", DEADLINE_COLUMNS, rows)
 
 
-def deadlines_calendar(obligations, url_for):
-    """Return /deadlines.ics: one all-day VEVENT per obligation's current deadline."""
+def deadlines_calendar(obligations, url_for, reports=()):
+    """Return /deadlines.ics: one all-day VEVENT per obligation's current deadline (and per report
+    due, with ``reports``: DueReports)."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Treaty implementation tracker//Deadlines//EN")
     calendar.add("version", "2.0")
@@ -237,6 +238,8 @@ def deadlines_calendar(obligations, url_for):
         event.add("transp", "TRANSPARENT")
         event.add("categories", [obligation.get_kind_display()])
         calendar.add_component(event)
+    for due in reports:
+        calendar.add_component(report_event(due, url_for))
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response
@@ -342,3 +345,109 @@ def working_groups_json(groups, as_of, url_for):
         for group in groups
     ]
     return _json(_clean({"as_of": as_of.isoformat(), "count": len(results), "results": results}))
+
+
+# --- transparency reports ------------------------------------------------------------
+
+REPORT_COLUMNS = [
+    "treaty",
+    "name",
+    "iso2",
+    "region",
+    "report",
+    "period",
+    "due_date",
+    "submitted",
+    "status",
+    "days_late_or_overdue",
+    "not_submitted_as_at",
+    "access",
+    "report_url",
+    "source",
+    "as_of",
+    "url",
+]
+
+
+def report_dict(due, as_of, url):
+    """One due report (a DueReport) as plain JSON values; unrecorded facts are None."""
+    report, state = due.report, due.participation.state
+    source = None
+    if report is not None:
+        source = report.source if report.submitted_on else report.missing_source
+    return {
+        "treaty": due.participation.treaty.slug,
+        "name": state.name,
+        "iso2": state.iso2,
+        "region": state.region,
+        "report": due.kind,
+        "period": due.period,
+        "due_date": _iso(due.due),
+        "submitted": partial_dates.iso(report.submitted_on, report.submitted_precision) if report else None,
+        "status": due.status,
+        "days_late_or_overdue": due.days if due.status in ("late", "overdue") else None,
+        "not_submitted_as_at": _iso(report.missing_on) if report else None,
+        "access": report.access if report and report.access != "not_recorded" else None,
+        "report_url": (report.url or None) if report else None,
+        "source": _source(source),
+        "as_of": as_of.isoformat(),
+        "url": url,
+    }
+
+
+def reports_json(due_reports, summary, columns, as_of, url_for):
+    """Return /reports.json: {"as_of", "summary", "count", "results"}."""
+    results = [report_dict(d, as_of, url_for(d.participation.state)) for d in due_reports]
+    body = {
+        "as_of": as_of.isoformat(),
+        "summary": [
+            {
+                "treaty": treaty.slug,
+                "year": year,
+                "due": total,
+                **dict(zip(columns, counts, strict=True)),
+            }
+            for treaty, years in summary
+            for year, total, counts in years
+        ],
+        "count": len(results),
+        "results": results,
+    }
+    return _json(_clean(body))
+
+
+def reports_csv(due_reports, as_of, url_for):
+    """Return /reports.csv: one row per due report; the source as its title and address."""
+    rows = []
+    for due in due_reports:
+        row = report_dict(due, as_of, url_for(due.participation.state))
+        source = row["source"]
+        row["source"] = f"{source['title']} {source['url'] or ''}".strip() if source else None
+        rows.append(row)
+    return _csv(f"reports-{as_of.isoformat()}.csv", REPORT_COLUMNS, rows)
+
+
+def report_event(due, url_for):
+    """One report's due date as an all-day VEVENT, with a UID stable across edits."""
+    participation = due.participation
+    state, treaty = participation.state, participation.treaty
+    event = icalendar.Event()
+    period = due.period if due.period is not None else "initial"
+    event.add("uid", f"report-{participation.pk}-{period}@{UID_DOMAIN}")
+    stamp = due.report.updated_at if due.report else participation.updated_at
+    event.add("dtstamp", stamp)
+    event.add("dtstart", due.due)
+    event.add("dtend", due.due + datetime.timedelta(days=1))
+    event.add(
+        "summary", plain(f"{state.name}: {due.label.lower()} due ({treaty.short_name} transparency report)")
+    )
+    event.add(
+        "description",
+        plain(
+            f"Due by {partial_dates.display(due.due)} under the {treaty.short_name}'s rule; no submission recorded."
+        ),
+    )
+    event.add("url", url_for(state))
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["Transparency report"])
+    return event

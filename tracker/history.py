@@ -50,6 +50,7 @@ STATE_KINDS = (
     "assignment",
     "statement",
     "pledge",
+    "report",
 )
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -256,6 +257,7 @@ def _state_walks(state_id):
         # Its statements and the pledges it made (a pledge it receives is the donor's record).
         "statement": [Q(state_id=state_id)],
         "pledge": [Q(donor_state_id=state_id)],
+        "report": [Q(participation_id=i) for i in participations],
     }
 
 
@@ -288,6 +290,9 @@ def _treaty_scopes(treaty_id):
         "document": Q(meeting_id__in=meetings),
         "working-group": Q(treaty_id=treaty_id),
         "assignment": Q(group_id__in=groups),
+        "statement": Q(meeting_id__in=meetings),
+        "pledge": Q(meeting_id__in=meetings),
+        "report": Q(participation_id__in=participations),
     }
 
 
@@ -536,7 +541,7 @@ class _StateNames:
                 state_ids.add(row.state_id)
             elif kind == "pledge":
                 state_ids.add(row.donor_state_id)
-            elif kind in ("declaration", "step", "obligation"):
+            elif kind in ("declaration", "step", "obligation", "report"):
                 participation_ids.add(row.participation_id)
             elif kind == "extension":
                 obligation_ids.add(row.obligation_id)
@@ -557,7 +562,7 @@ class _StateNames:
             return row.state_id
         if kind == "pledge":
             return row.donor_state_id
-        if kind in ("declaration", "step", "obligation"):
+        if kind in ("declaration", "step", "obligation", "report"):
             return self.participation_state.get(row.participation_id)
         if kind == "extension":
             return self.participation_state.get(self.obligation_participation.get(row.obligation_id))
@@ -607,4 +612,6 @@ def _object_repr(kind, row, state, names):
         return f"{speaker}: {'statement' if kind == 'statement' else 'pledge'} at {names.label(m.Meeting, row.meeting_id)}"
     if kind in ("organisation", "agenda-topic"):
         return row.name
+    if kind == "report":
+        return f"{state}: {m.TransparencyReport.label_for(row.kind, row.period).lower()}"
     return str(row.instance)

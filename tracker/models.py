@@ -538,6 +538,15 @@ class Treaty(Record):
         default=180,
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
     )
+    initial_report_months = models.PositiveSmallIntegerField(
+        "initial report due (months after entry into force)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="For a treaty that counts the period in months or years instead of days: 12 for the "
+        'Arms Trade Treaty ("within the first year after entry into force", Art. 13(1)). '
+        "When given, it replaces the days above, which are then cleared.",
+    )
     annual_report_month = models.PositiveSmallIntegerField("annual report due: month", default=4)
     annual_report_day = models.PositiveSmallIntegerField("annual report due: day", default=30)
 
@@ -683,6 +692,7 @@ class Treaty(Record):
             clearance_years=self.clearance_years,
             clearance_extension_years=self.clearance_extension_years,
             initial_report_days=self.initial_report_days,
+            initial_report_months=self.initial_report_months,
             annual_report_month=self.annual_report_month,
             annual_report_day=self.annual_report_day,
         )
@@ -694,6 +704,10 @@ class Treaty(Record):
             raise ValidationError(
                 {"annual_report_day": "The annual report due date is not a day of the calendar."}
             ) from None
+        if self.initial_report_months is not None:
+            # A period in months replaces the one in days (whose default is the CCM's 180),
+            # so that a data file or a form need only give the months.
+            self.initial_report_days = None
         if self.withdrawal_rule == rules.WITHDRAWAL_MONTHS and not 1 <= (self.withdrawal_period or 0) <= 60:
             raise ValidationError({"withdrawal_period": "A withdrawal period in months is from 1 to 60."})
         if self.withdrawal_rule == rules.WITHDRAWAL_DAYS and not 1 <= (self.withdrawal_period or 0) <= 1825:
@@ -1162,6 +1176,10 @@ class Participation(Record):
                 obligation = Obligation(participation=self, kind=kind)
                 obligation._change_reason = recomputed_reason(cause)
                 obligation.save()
+        # Reports' due dates follow entry into force and withdrawal like the deadlines.
+        for report in self.reports.locked():
+            report.participation = self
+            report.recompute(cause)
 
     def status(self, as_of=None):
         """Return the status on ``as_of`` (today if None): one of rules.STATUSES."""
@@ -2355,6 +2373,327 @@ def _counts(participations, days, holds, dates):
     return counts
 
 
+# --- transparency reports (Article 7) --------------------------------------------------
+
+
+class TransparencyReportQuerySet(RecordQuerySet):
+    def overdue(self, as_of):
+        """Reports a source records as not submitted on a day after their due date (by ``as_of``),
+        with no submission recorded by ``as_of``: the only reports called overdue. A State whose
+        withdrawal has taken effect owes none any more (as with its deadlines), so its reports are
+        left out here; /reports/, a record of every year, still shows them as they stood."""
+        return (
+            self.filter(due_date__isnull=False, missing_on__lte=as_of, missing_on__gt=F("due_date"))
+            .exclude(submitted_on__lte=as_of)
+            .exclude(participation__withdrawal_effective_date__lte=as_of)
+        )
+
+
+@dataclasses.dataclass
+class DueReport:
+    """One report the rules make due from a State Party, with its record if there is one."""
+
+    participation: Participation
+    kind: str
+    period: int | None
+    due: datetime.date
+    report: "TransparencyReport | None"
+    status: str
+    days: int | None
+
+    @property
+    def label(self):
+        return TransparencyReport.label_for(self.kind, self.period)
+
+    @property
+    def status_label(self):
+        return TransparencyReport.Status(self.status).label
+
+    @property
+    def status_text(self):
+        """The status in words, with how late or how long overdue, e.g. "Submitted late (by 35 days)"."""
+        report = self.report
+        if self.status == rules.LATE:
+            rough = report.submitted_precision not in ("", partial_dates.DAY)
+            return f"Submitted late (by {'at least ' if rough else ''}{_days(self.days)})"
+        if self.status == rules.OVERDUE:
+            return (
+                f"Overdue: not submitted {_days(self.days)} after it was due, as at {report.missing_display}"
+            )
+        return self.status_label
+
+
+def _days(days):
+    return "1 day" if days == 1 else f"{days:,} days"
+
+
+class TransparencyReport(Record):
+    """A transparency report (CCM Art. 7, ATT Art. 13): its due date by the treaty's rule, and when
+    it was submitted, or that a source found it missing on a day."""
+
+    PARTIAL_DATES = {"submitted_on": "submitted_precision"}
+
+    class Kind(models.TextChoices):
+        INITIAL = rules.INITIAL, "Initial report"
+        ANNUAL = rules.ANNUAL, "Annual report"
+
+    class Access(models.TextChoices):
+        NOT_RECORDED = "not_recorded", "Not recorded"
+        PUBLIC = "public", "Public"
+        RESTRICTED = "restricted", "Restricted (the State asked that it not be published)"
+
+    class Status(models.TextChoices):
+        NOT_YET_DUE = rules.NOT_YET_DUE, "Not yet due"
+        ON_TIME = rules.ON_TIME, "Submitted on time"
+        LATE = rules.LATE, "Submitted late"
+        SUBMITTED = rules.SUBMITTED, "Submitted (the date recorded is too rough to tell whether on time)"
+        OVERDUE = rules.OVERDUE, "Overdue"
+        NOT_RECORDED = rules.NOT_RECORDED, "Submission not recorded"
+
+    participation = models.ForeignKey(Participation, models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    period = models.PositiveSmallIntegerField(
+        "calendar year covered",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(EARLIEST.year), MaxValueValidator(LATEST.year)],
+        help_text="Annual reports only: the year the report covers (2011 for the report due by 30 April 2012 "
+        "under the CCM). Empty for the initial report.",
+    )
+    due_date = models.DateField(
+        "due", null=True, blank=True, editable=False, help_text="Computed by the treaty's rule."
+    )
+    submitted_on = models.DateField(
+        "submitted", null=True, blank=True, help_text="When the State submitted it, as the source gives it."
+    )
+    submitted_precision = precision_field("submission date precision")
+    access = models.CharField(max_length=12, choices=Access.choices, default=Access.NOT_RECORDED)
+    url = models.URLField(
+        "address of the report", max_length=500, blank=True, help_text="Where a public report can be read."
+    )
+    source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where the submission is recorded. Required with a submission date.",
+    )
+    missing_on = models.DateField(
+        "recorded as not submitted on",
+        null=True,
+        blank=True,
+        help_text="A day after the due date on which a source says the report had not been submitted "
+        "(a list of overdue reports as at that day). Only such a report is shown as overdue.",
+    )
+    missing_source = models.ForeignKey(
+        Source,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="source saying it was not submitted",
+    )
+    notes = models.TextField(blank=True)
+
+    objects = TransparencyReportQuerySet.as_manager()
+    history = History(by="participation")
+
+    class Meta:
+        ordering = ["participation", "due_date", "kind", "period"]
+        verbose_name = "transparency report"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation"],
+                condition=Q(kind="initial"),
+                name="tracker_report_one_initial",
+                violation_error_message="This State's initial report is already recorded.",
+            ),
+            models.UniqueConstraint(
+                fields=["participation", "period"],
+                condition=Q(kind="annual"),
+                name="tracker_report_unique_period",
+                violation_error_message="This State's annual report for that year is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="initial") & Q(period=None)) | (Q(kind="annual") & Q(period__isnull=False)),
+                name="tracker_report_period_of_kind",
+            ),
+        ]
+        indexes = [
+            # The dashboard counts overdue reports by the day they were found missing.
+            models.Index(fields=["missing_on", "due_date"], name="tracker_report_missing"),
+        ]
+
+    def __str__(self):
+        state = self.participation.state if self.participation_id else "?"
+        return f"{state}: {self.label_for(self.kind, self.period).lower()}"
+
+    @classmethod
+    def label_for(cls, kind, period):
+        if kind == rules.ANNUAL:
+            return f"Annual report covering {period}"
+        return "Initial report"
+
+    @property
+    def label(self):
+        return self.label_for(self.kind, self.period)
+
+    @property
+    def submitted_display(self):
+        return partial_dates.display(self.submitted_on, self.submitted_precision)
+
+    @property
+    def missing_display(self):
+        return partial_dates.display(self.missing_on)
+
+    def compute_due_date(self):
+        participation = self.participation
+        return rules.report_due(
+            self.kind,
+            self.period,
+            participation.entry_into_force_date,
+            participation.treaty.rules,
+            participation.withdrawal_effective_date,
+        )
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.kind == self.Kind.INITIAL and self.period is not None:
+            errors["period"] = "An initial report covers no calendar year: leave the year empty."
+        if self.kind == self.Kind.ANNUAL and self.period is None:
+            errors["period"] = "Give the calendar year the annual report covers, e.g. 2011."
+        if self.submitted_on and self.source_id is None:
+            errors["source"] = "Cite the source that records the submission."
+        if self.submitted_on and self.submitted_on > today():
+            errors["submitted_on"] = "A submission date cannot be in the future."
+        if self.missing_on and self.missing_source_id is None:
+            errors["missing_source"] = "Cite the source that says the report had not been submitted."
+        if self.url and self.access == self.Access.RESTRICTED:
+            errors["url"] = "A restricted report has no public address: clear the address or the access."
+        if self.participation_id and not errors:
+            errors.update(self._clean_against_participation())
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_against_participation(self):
+        # Read as stored: an object the caller holds may predate its entry into force.
+        self.participation = participation = Participation.objects.select_related("treaty", "state").get(
+            pk=self.participation_id
+        )
+        treaty, state = participation.treaty, participation.state
+        if participation.deposit_date is None:
+            return {
+                "participation": f"{state} is not a party to the {treaty.short_name}: only a State Party "
+                "owes transparency reports."
+            }
+        eif = participation.entry_into_force_date
+        if eif is None:
+            return {
+                "participation": f"The {treaty.short_name} has not entered into force for {state} yet, "
+                "so no report is due from it."
+            }
+        errors = {}
+        if self.submitted_on and partial_dates.period_end(self.submitted_on, self.submitted_precision) < eif:
+            errors["submitted_on"] = (
+                f"This date is before the {treaty.short_name} entered into force for {state} "
+                f"({partial_dates.display(eif)}): a report is submitted after that."
+            )
+        due = self.compute_due_date()
+        if due is None and self.period is not None:
+            first = rules.reports_due(eif, datetime.date(LATEST.year, 1, 1), treaty.rules)
+            first_annual = next((period for kind, period, _ in first if kind == rules.ANNUAL), None)
+            withdrawn = participation.withdrawal_effective_date
+            if withdrawn and first_annual is not None and self.period >= first_annual:
+                errors["period"] = (
+                    f"{state}'s withdrawal took effect on {partial_dates.display(withdrawn)}: "
+                    f"no report covering {self.period} was due from it."
+                )
+            else:
+                errors["period"] = (
+                    f"No annual report covering {self.period} is due from {state}: its first annual report "
+                    f"covers {first_annual}."
+                )
+        elif due is None:
+            errors["kind"] = f"No initial report was due from {state}: its withdrawal took effect first."
+        if due is not None and self.missing_on is not None:
+            if self.missing_on <= due:
+                errors["missing_on"] = (
+                    f"The report was due on {partial_dates.display(due)}: a source can record it as missing "
+                    "only after that day."
+                )
+            elif self.submitted_on and partial_dates.period_end(
+                self.submitted_on, self.submitted_precision
+            ) < (self.missing_on):
+                errors["missing_on"] = "The report was submitted before this day, so it was not missing then."
+        duplicate = TransparencyReport.objects.filter(participation_id=self.participation_id, kind=self.kind)
+        if self.kind == self.Kind.ANNUAL:
+            duplicate = duplicate.filter(period=self.period)
+        if duplicate.exclude(pk=self.pk).exists():
+            errors["kind"] = f"{state}'s {self.label.lower()} to the {treaty.short_name} is already recorded."
+        return errors
+
+    def lock_parents(self):
+        # The due date follows the participation's entry into force: read it under lock.
+        return Participation.objects.locked().select_related("treaty", "state").get(pk=self.participation_id)
+
+    def save(self, *args, **kwargs):
+        """Save with the due date the treaty's rule gives, from the participation as stored."""
+        with transaction.atomic(using=self._state.db):
+            self.participation = self.lock_parents()
+            self.merge_stored()
+            self.due_date = self.compute_due_date()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "due_date"}
+            super().save(*args, **kwargs)
+
+    def recompute(self, cause):
+        """Rewrite the due date after ``cause`` changed entry into force, a withdrawal or the rules."""
+        due = self.compute_due_date()
+        if due == self.due_date:
+            return False
+        self.due_date = due
+        self._change_reason = recomputed_reason(cause)
+        super().save(update_fields=["due_date"])
+        return True
+
+    def status(self, as_of=None):
+        """(status, days) on ``as_of``: one of rules.REPORT_STATUSES, or (None, None) if not due."""
+        latest = partial_dates.period_end(self.submitted_on, self.submitted_precision)
+        return rules.report_status(
+            as_of or today(), self.due_date, self.submitted_on, latest, self.missing_on
+        )
+
+    @classmethod
+    def due_from(cls, participations, as_of, until=None):
+        """Every report the rules make due from ``participations`` through ``until`` (default ``as_of``),
+        each with its record and its status on ``as_of``, in the participations' order, oldest first.
+
+        Reports without a record are counted too: their due dates come from the
+        rules. Note: reads each participation's reports and treaty: prefetch
+        ``reports`` and select ``treaty`` (and ``state``, for the pages).
+        """
+        result = []
+        for participation in participations:
+            recorded = {(r.kind, r.period): r for r in participation.reports.all()}
+            for kind, period, due in rules.reports_due(
+                participation.entry_into_force_date,
+                until or as_of,
+                participation.treaty.rules,
+                participation.withdrawal_effective_date,
+            ):
+                report = recorded.get((kind, period))
+                if report is None:
+                    status, days = rules.report_status(as_of, due)
+                else:
+                    report.participation = participation
+                    status, days = report.status(as_of)
+                result.append(DueReport(participation, kind, period, due, report, status, days))
+        return result
+
+
 # Every model whose edits the tracker shows, keyed by the slug the change pages use,
 # in the order that breaks ties between changes made at the same moment.
 TRACKED = {
@@ -2371,6 +2710,7 @@ TRACKED = {
     "working-group": WorkingGroup,
     "assignment": CoordinatorAssignment,
     "source": Source,
+    "report": TransparencyReport,
 }
 
 

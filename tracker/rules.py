@@ -79,6 +79,7 @@ class TreatyRules:
     clearance_years: int | None = 10
     clearance_extension_years: int | None = 5
     initial_report_days: int | None = 180
+    initial_report_months: int | None = None
     annual_report_month: int = 4
     annual_report_day: int = 30
 
@@ -364,8 +365,18 @@ def obligation_status(
 
 
 def initial_report_due(eif, rules=CCM):
-    """Return the date the initial transparency report is due (EIF + 180 days for CCM)."""
-    if eif is None or rules.initial_report_days is None:
+    """Return the date the initial transparency report is due, or None.
+
+    EIF + 180 days for the CCM (Art. 7(1)); a treaty that counts the period in
+    months ("within the first year": the Arms Trade Treaty, Art. 13(1)) sets
+    ``initial_report_months`` instead, and the period then ends on the same
+    calendar day that many months later.
+    """
+    if eif is None:
+        return None
+    if rules.initial_report_months is not None:
+        return add_months(eif, rules.initial_report_months)
+    if rules.initial_report_days is None:
         return None
     return eif + datetime.timedelta(days=rules.initial_report_days)
 
@@ -408,3 +419,93 @@ def next_report_due(eif, as_of, rules=CCM, withdrawal_effective_date=None):
         if due >= as_of:
             return due, label
     return None
+
+
+# Report kinds, and the status of one due report on a day.
+INITIAL = "initial"
+ANNUAL = "annual"
+
+NOT_YET_DUE = "not_yet_due"
+ON_TIME = "on_time"
+LATE = "late"
+SUBMITTED = "submitted"  # submitted, but the date recorded is too rough to tell whether on time
+NOT_RECORDED = "not_recorded"
+# OVERDUE (above) is shared with the obligations.
+REPORT_STATUSES = (NOT_YET_DUE, ON_TIME, LATE, SUBMITTED, OVERDUE, NOT_RECORDED)
+
+
+def reports_due(eif, until, rules=CCM, withdrawal_effective_date=None):
+    """Return [(kind, period, due date)] of the reports due from EIF through ``until``, oldest first.
+
+    ``period`` is None for the initial report and the calendar year covered
+    for an annual one (the report due by 30 April 2012 covers 2011). The first
+    annual report is the first one due after the initial report; nothing is
+    due from the day a withdrawal takes effect.
+    """
+    due = []
+    for day, label in report_due_dates(eif, until, rules, withdrawal_effective_date):
+        if label == "Initial report":
+            due.append((INITIAL, None, day))
+        else:
+            due.append((ANNUAL, day.year - 1, day))
+    return due
+
+
+def report_due(kind, period, eif, rules=CCM, withdrawal_effective_date=None):
+    """Return the due date of one report (``kind``, ``period``), or None if the rules owe no such report.
+
+    None before entry into force is known, for an annual report whose due date
+    comes before the initial report's, and for a report due once a withdrawal
+    has taken effect.
+    """
+    initial = initial_report_due(eif, rules)
+    if initial is None:
+        return None
+    if kind == INITIAL:
+        day = initial
+    elif kind == ANNUAL:
+        if period is None:
+            return None
+        day = annual_report_due(period + 1, rules)
+        if day <= initial:
+            return None
+    else:
+        raise ValueError(f"Unknown report kind: {kind!r}")
+    if withdrawal_effective_date is not None and day >= withdrawal_effective_date:
+        return None
+    return day
+
+
+def report_status(as_of, due, submitted=None, submitted_latest=None, missing_on=None):
+    """Return (status, days) of a due report on ``as_of``; (None, None) if it is not due at all.
+
+    ``submitted`` is the earliest day the report may have been submitted and
+    ``submitted_latest`` the latest (the same day for an exact date; the end of
+    the month for "March 2011"). A submission counts from ``submitted`` on: a
+    report that may have been submitted is never called overdue.
+
+    * ON_TIME: submitted no later than the due day ("not later than").
+    * LATE: submitted after it; ``days`` counts from the due day to the
+      earliest possible submission day (so "at least" for a rough date).
+    * SUBMITTED: the date recorded is too rough to say which.
+    * NOT_YET_DUE: not submitted, and the due day has not passed.
+    * OVERDUE: a source says it had not been submitted on ``missing_on``, a day
+      after the due day and no later than ``as_of``; ``days`` counts to that
+      day (what is known, not a guess about today).
+    * NOT_RECORDED: due and past, and the record says neither that it was
+      submitted nor that it was missing: a gap in the record, never a failure.
+    """
+    if due is None:
+        return None, None
+    if submitted is not None and submitted <= as_of:
+        latest = submitted_latest or submitted
+        if latest <= due:
+            return ON_TIME, 0
+        if submitted > due:
+            return LATE, (submitted - due).days
+        return SUBMITTED, None
+    if as_of <= due:
+        return NOT_YET_DUE, None
+    if missing_on is not None and due < missing_on <= as_of:
+        return OVERDUE, (missing_on - due).days
+    return NOT_RECORDED, None

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from tracker import views
+from tracker import views, views_reports
 from tracker.feeds import ChangeFeed
 
 
@@ -43,6 +43,10 @@ urlpatterns = [
     path("changes/", views.change_list, name="change-list"),
     path("changes/feed/", ChangeFeed(), name="change-feed"),
     path("admin/", admin.site.urls),
+    # /reports/ (Article 7 transparency reports) and its downloads
+    path("reports/", views_reports.report_list, name="report-list"),
+    path("reports.csv", views_reports.reports_csv, name="reports-csv"),
+    path("reports.json", views_reports.reports_json, name="reports-json"),
 ]
 
 from tracker import views_meetings  # noqa: E402  (a meeting's record: statements, pledges, organisations)

@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, history, partial_dates, rules
+from tracker import charts, exports, history, partial_dates, rules, views_reports
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -38,6 +38,7 @@ from tracker.models import (
     RatificationStep,
     Source,
     State,
+    TransparencyReport,
     Treaty,
     WorkingGroup,
 )
@@ -122,6 +123,7 @@ def dashboard(request):
     form = DashboardForm(request.GET, treaties)
     chosen = form.chosen_treaty
     summaries = []
+    overdue_reports = views_reports.overdue_counts(today)
     for treaty in [chosen] if chosen else treaties:
         standings = treaty.standings(states, today, obligations=False)
         counts = Counter(s.status for s in standings)
@@ -137,6 +139,7 @@ def dashboard(request):
                 "depositary_parties": parties,
                 "chart": chart,
                 "table": table,
+                "overdue_reports": overdue_reports[treaty.pk],
             }
         )
     obligations = (
@@ -321,6 +324,9 @@ def state_detail(request, iso2):
                     Prefetch("extensions", queryset=extensions)
                 ),
             ),
+            Prefetch(
+                "reports", queryset=TransparencyReport.objects.select_related("source", "missing_source")
+            ),
         )
     }
     sections = []
@@ -339,6 +345,7 @@ def state_detail(request, iso2):
                 "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
                 "withdrawal_expiry": participation.withdrawal_expiry(),
+                "reports": views_reports.state_reports(participation, today),
             }
         )
     assignments = state.coordinator_assignments.select_related(
@@ -471,7 +478,12 @@ def deadlines_ics(request):
         show=deadlines.options.get("status") or "",
         unrecorded=deadlines.options.get("applicability") == "all",
     )
-    return exports.deadlines_calendar(obligations.order_by("current_deadline", "pk"), _url_for(request))
+    reports, form = views_reports.calendar_reports(request.GET, today, deadlines.options.get("treaty"))
+    if reports is None:
+        return exports.bad_request_text(form.ignored)
+    return exports.deadlines_calendar(
+        obligations.order_by("current_deadline", "pk"), _url_for(request), reports=reports
+    )
 
 
 def deadlines_json(request):

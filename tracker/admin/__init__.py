@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from import_export.admin import ImportMixin
 
 from tracker import models
-from tracker.admin import audit, depositary, gaps, treaty_actions
+from tracker.admin import audit, depositary, gaps, reports, treaty_actions
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline, TrackerTabularInline
 from tracker.admin.forms import MoveCitationsForm
 from tracker.admin.importing import ImportAdminMixin
@@ -215,7 +215,7 @@ class TreatyAdmin(TrackerAdmin):
                 "fields": (
                     ("stockpile_years", "stockpile_extension_years"),
                     ("clearance_years", "clearance_extension_years"),
-                    "initial_report_days",
+                    ("initial_report_days", "initial_report_months"),
                     ("annual_report_month", "annual_report_day"),
                 )
             },
@@ -391,7 +391,7 @@ class ParticipationAdmin(ImportAdminMixin, ImportMixin, TrackerAdmin):
         ("Public notes and source", {"fields": ("notes", "source")}),
         RESEARCH_NOTES,
     )
-    inlines = (DeclarationInline, RatificationStepInline, ObligationInline)
+    inlines = (DeclarationInline, RatificationStepInline, ObligationInline, reports.TransparencyReportInline)
 
     @admin.display(description="status today")
     def status(self, obj):
