@@ -83,10 +83,15 @@ class PublicSiteBrowserTestCase(StaticLiveServerTestCase):
         page = context.new_page()
         page.goto(self.live_server_url + "/")
         self.assertEqual(page.locator("h1").inner_text(), "Treaty status today")
-        self.assertTrue(page.locator("figure svg.chart").is_visible())
-        self.assertIn("States Parties", page.locator(".stats").inner_text())
-        page.locator("details.chart-data summary").click()
-        self.assertTrue(page.locator("details.chart-data table").is_visible())
+        # One chart per treaty shipped; each visible without JavaScript.
+        charts = page.locator("figure svg.chart")
+        self.assertEqual(charts.count(), 3)
+        for i in range(3):
+            self.assertTrue(charts.nth(i).is_visible())
+        self.assertTrue(page.locator("svg.chart[aria-labelledby^='chart-ccm']").is_visible())
+        self.assertIn("States Parties", page.locator(".stats").first.inner_text())
+        page.locator("details.chart-data summary").first.click()
+        self.assertTrue(page.locator("details.chart-data table").first.is_visible())
         context.close()
 
     def test_filtering_the_states_list_with_the_form(self):

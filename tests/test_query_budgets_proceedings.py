@@ -21,7 +21,7 @@ PUBLIC = {
     "/pledges.csv": 3,
     "/pledges.json": 3,
     "/organisations/cmc/": 5,
-    "/states/lb/": 12,
+    "/states/lb/": 13,
 }
 ADMIN = {
     "admin:tracker_statement_changelist": 9,

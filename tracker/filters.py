@@ -122,7 +122,9 @@ class StateListForm(forms.Form):
         super().__init__(data if data is not None else QueryDict(), **kwargs)
         # Treaties and groups are few: one query each serves the choices (and the default treaty).
         self.treaties = list(Treaty.objects.all())
-        self.fields["treaty"].choices = [(t.slug, t.short_name) for t in self.treaties]
+        # The default treaty first: a browser submits the first option when none is marked.
+        ordered = sorted(self.treaties, key=lambda treaty: treaty.pk)
+        self.fields["treaty"].choices = [(t.slug, t.short_name) for t in ordered]
         self.fields["working_group"].choices = [("", "Any or none"), *_group_choices()]
         self.is_valid()
 

@@ -31,7 +31,7 @@ admin.site.site_title = "Treaty Implementation Tracker admin"
 admin.site.index_title = "Records"
 
 # The index lists the records in the order an editor works: treaty actions, obligations
-# and extensions, meetings and their proceedings, sources; then the accounts.
+# and extensions, meetings and their proceedings, reports, sources; then the accounts.
 MODEL_ORDER = (
     "Participation",
     "Declaration",
@@ -49,6 +49,7 @@ MODEL_ORDER = (
     "AgendaTopic",
     "WorkingGroup",
     "CoordinatorAssignment",
+    "TransparencyReport",
     "Source",
 )
 
