@@ -584,7 +584,14 @@ def meetings(request):
     return exports.meetings_body(views._meetings().in_reading_order(today), views._url_for(request))
 
 
-@api.get("/meetings/{slug}", response={200: MeetingRecord, **FAILURES}, tags=["meetings"], by_alias=True)
+# (exclude_unset: a statement has its tracker counts only when it cites a count, as on the page.)
+@api.get(
+    "/meetings/{slug}",
+    response={200: MeetingRecord, **FAILURES},
+    tags=["meetings"],
+    by_alias=True,
+    exclude_unset=True,
+)
 def meeting(request, slug: str):
     """One meeting's record: its facts, statements by topic, pledges, documents and decisions."""
     if len(slug) > 100:
@@ -679,7 +686,7 @@ def changes(
             "date": c.date.astimezone(datetime.UTC).isoformat(),
             "action": c.action,
             "reason": c.reason,
-            "state": c.state_iso2,
+            "state": c.state_iso2.upper() if c.state_iso2 else None,
             "state_name": c.state_name,
             "fields": [{"name": f.name, "label": f.label, "old": f.old, "new": f.new} for f in c.fields],
             "cursor": c.cursor,
