@@ -14,17 +14,19 @@ opened for GET by tracker.cors.
 """
 
 import datetime
+from typing import Annotated
 
 from django import forms
 from django.http import Http404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.docs import Swagger
+from pydantic import WithJsonSchema
 
 from tracker import exports, exports_proceedings, history, views, views_meetings, views_reports
-from tracker.filters import ChangeFilterForm, DeadlineFilter, StateListForm
+from tracker.filters import ChangeFilterForm, DeadlineFilter, DeadlineOptionsForm, StateListForm
 from tracker.filters_proceedings import PledgeFilterForm
 from tracker.formfields import DayField
 from tracker.models import Obligation, Pledge, Source, State, Treaty
@@ -459,6 +461,31 @@ class ObligationStateForm(forms.Form):
         return state
 
 
+# --- the parameters, described from the forms that clean them ------------------------------
+
+
+def _q(description):
+    """A query parameter, empty by default (the form that cleans it is the rule)."""
+    return Query("", description=description)
+
+
+def _choice(field):
+    """A string parameter whose allowed values are the form field's choices (listed in the schema)."""
+    values = list(dict.fromkeys(["", *(str(value) for value, _ in field.choices)]))
+    return Annotated[str, WithJsonSchema({"type": "string", "enum": values})]
+
+
+# A day, YYYY-MM-DD (the form refuses other shapes and years outside 1900–2999).
+Day = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+
+
+_STATES = StateListForm.base_fields
+_DEADLINES = DeadlineOptionsForm.base_fields
+_REPORTS = ReportFilterForm.base_fields
+TREATY = "A treaty's slug (see /api/v1/treaties), e.g. ccm."
+AS_OF = "The day (YYYY-MM-DD, 1900–2999); default today."
+
+
 # --- endpoints ------------------------------------------------------------------------------
 
 
@@ -493,15 +520,15 @@ def treaties(request):
 @api.get("/states", response={200: StateList, **FAILURES}, tags=["states"])
 def states(
     request,
-    treaty: str = "",
-    status: str = "",
-    region: str = "",
-    q: str = "",
-    as_of: str = "",
-    in_force: str = "",
-    deadline_before: str = "",
-    working_group: str = "",
-    sort: str = "",
+    treaty: str = _q(TREATY + " Default: the first treaty entered (the CCM)."),
+    status: _choice(_STATES["status"]) = _q("The status on as_of."),
+    region: _choice(_STATES["region"]) = _q("The UN region."),
+    q: str = Query("", description="Part of a name, or an ISO code.", max_length=100),
+    as_of: Day = _q(AS_OF),
+    in_force: _choice(_STATES["in_force"]) = _q("In force on as_of, or not."),
+    deadline_before: Day = _q("An open deadline before this day."),
+    working_group: str = _q("Coordinates this working group (its slug)."),
+    sort: _choice(_STATES["sort"]) = _q("The order; a leading - for descending."),
 ):
     """Every State's standing under one treaty on a day: the filters of /states/ and /states.json.
 
@@ -515,7 +542,7 @@ def states(
 
 
 @api.get("/states/{iso2}", response={200: StateOut, **FAILURES}, tags=["states"])
-def state(request, iso2: str, as_of: str = ""):
+def state(request, iso2: str, as_of: Day = _q(AS_OF)):
     """One State: its standing under every treaty on ``as_of`` (default today), and its obligations."""
     found = State.objects.filter(iso2=iso2.upper()).first() if len(iso2) == 2 and iso2.isalpha() else None
     if found is None:
@@ -552,7 +579,14 @@ def state(request, iso2: str, as_of: str = ""):
 
 @api.get("/obligations", response={200: ObligationList, **FAILURES}, tags=["obligations"])
 def obligations(
-    request, treaty: str = "", state: str = "", status: str = "", kind: str = "", applicability: str = ""
+    request,
+    treaty: str = _q(TREATY),
+    state: str = _q("A State's ISO code, e.g. LB."),
+    status: _choice(_DEADLINES["status"]) = _q("Which deadlines, on today."),
+    kind: _choice(DeadlineFilter.base_filters["kind"].field) = _q("The obligation."),
+    applicability: _choice(_DEADLINES["applicability"]) = _q(
+        "'all' adds the obligations whose applicability is not recorded."
+    ),
 ):
     """States Parties' stockpile and clearance obligations with their deadlines and extension requests:
     the list of /deadlines.json, with the same filters, and ``state`` (an ISO code).
@@ -602,7 +636,14 @@ def meeting(request, slug: str):
 
 @api.get("/pledges", response={200: PledgeList, **FAILURES}, tags=["meetings"])
 def pledges(
-    request, donor: str = "", recipient: str = "", meeting: str = "", purpose: str = "", currency: str = ""
+    request,
+    donor: str = _q("A State's ISO code (e.g. DE) or an organisation's short name (e.g. cmc)."),
+    recipient: str = _q("A State's ISO code, e.g. LB."),
+    meeting: str = _q("A meeting's slug, e.g. ccm-2msp."),
+    purpose: _choice(PledgeFilterForm.base_fields["purpose"]) = _q(
+        "What the pledge is for ('none': not stated)."
+    ),
+    currency: str = _q("An ISO 4217 code, e.g. EUR."),
 ):
     """Pledges and contributions with totals per currency: the filters of /pledges/ and /pledges.json."""
     form = PledgeFilterForm(request.GET)
@@ -613,7 +654,14 @@ def pledges(
 
 
 @api.get("/reports", response={200: ReportList, **FAILURES}, tags=["reports"])
-def reports(request, treaty: str = "", region: str = "", year: str = "", kind: str = "", status: str = ""):
+def reports(
+    request,
+    treaty: str = _q(TREATY + " Default: every treaty."),
+    region: _choice(_REPORTS["region"]) = _q("The UN region."),
+    year: str = _q("The year the reports were due, e.g. 2015."),
+    kind: _choice(_REPORTS["kind"]) = _q("Initial or annual reports."),
+    status: _choice(_REPORTS["status"]) = _q("The report's status on today."),
+):
     """Article 7 transparency reports due by each treaty's rule, and the yearly counts:
     the filters of /reports/ and /reports.json."""
     day = views_reports.today()
