@@ -169,6 +169,15 @@ class ErrorTests(ApiTestCase):
             with self.subTest(url=url):
                 self.assertIn("detail", self.get_json(url, status=404))
 
+    def test_head_answers_as_get_without_a_body(self):
+        get = self.client.get("/api/v1/treaties")
+        head = self.client.head("/api/v1/treaties")
+        self.assertEqual(head.status_code, 200)
+        self.assertEqual(head.content, b"")
+        self.assertEqual(head["Content-Length"], str(len(get.content)))
+        self.assertEqual(head["Content-Type"], get["Content-Type"])
+        self.assertEqual(self.client.head("/api/v1/states/zz").status_code, 404)
+
     def test_writes_are_refused(self):
         response = self.client.post("/api/v1/states")
         self.assertEqual(response.status_code, 405)

@@ -2,7 +2,9 @@
 
 Outermost but for SecurityMiddleware and WhiteNoise, so that the page cache's
 304s and cached answers carry the headers too. A preflight (OPTIONS) is
-answered here, before any view; nothing outside /api/v1/ is touched.
+answered here, before any view; nothing outside /api/v1/ is touched. A HEAD is
+answered as the GET would be, without its body (django-ninja routes GET only;
+the pages answer HEAD too).
 """
 
 from django.http import HttpResponse
@@ -26,6 +28,14 @@ class ApiCorsMiddleware:
             response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response["Access-Control-Max-Age"] = "86400"
+        elif request.method == "HEAD":
+            request.method = "GET"
+            response = self.get_response(request)
+            request.method = "HEAD"
+            if not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         else:
             response = self.get_response(request)
             response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
