@@ -165,7 +165,13 @@ class ErrorTests(ApiTestCase):
                 self.assertTrue(all(body["errors"][name]))
 
     def test_unknown_objects_answer_404_in_json(self):
-        for url in ("/api/v1/states/zz", "/api/v1/states/lbn", "/api/v1/meetings/no-such-meeting"):
+        for url in (
+            "/api/v1/states/zz",
+            "/api/v1/states/lbn",
+            "/api/v1/meetings/no-such-meeting",
+            "/api/v1/no-such-endpoint",
+            "/api/v1/states/lb/extra",
+        ):
             with self.subTest(url=url):
                 self.assertIn("detail", self.get_json(url, status=404))
 

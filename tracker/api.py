@@ -742,3 +742,9 @@ def changes(
         for c in page
     ]
     return exports._clean({"count": len(results), "next": following, "results": results})
+
+
+# Registered last, so that it only answers addresses no endpoint has: a JSON 404, like an unknown object's.
+@api.get("/{path:rest}", response={404: NotFound}, include_in_schema=False)
+def unknown(request, rest: str):
+    raise Http404("No endpoint has this address; see /api/v1/openapi.json.")
