@@ -11,6 +11,8 @@ import io
 
 import schemathesis
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -28,6 +30,13 @@ class ApiFuzzTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
         call_command("load_shipped_data", stdout=io.StringIO())
+
+    def setUp(self):
+        # The WSGI application is called directly, not through Django's test client: like the
+        # client, keep the test's database connection (and transaction) open between requests.
+        for signal in (request_started, request_finished):
+            signal.disconnect(close_old_connections)
+            self.addCleanup(signal.connect, close_old_connections)
 
     def test_no_server_error_and_every_answer_matches_the_schema(self):
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
