@@ -497,7 +497,7 @@ def _iso(day):
 def treaties(request):
     """Every treaty tracked, in the order they were entered."""
     url_for = views._url_for(request)
-    return [
+    rows = [
         {
             "slug": t.slug,
             "name": t.name,
@@ -515,6 +515,7 @@ def treaties(request):
         }
         for t in Treaty.objects.order_by("pk")
     ]
+    return exports._clean(rows)
 
 
 @api.get("/states", response={200: StateList, **FAILURES}, tags=["states"])
