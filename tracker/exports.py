@@ -124,6 +124,11 @@ def state_row_dict(row, treaty, as_of, url):
 
 def states_json(rows, treaty, as_of, url_for):
     """Return /states.json: {"treaty", "as_of", "count", "results"}. ``url_for(state)`` gives a row's address."""
+    return _json(states_body(rows, treaty, as_of, url_for))
+
+
+def states_body(rows, treaty, as_of, url_for):
+    """The body of /states.json (and of the API's /states), control characters removed."""
     results = [state_row_dict(row, treaty, as_of, url_for(row.state)) for row in rows]
     body = {
         "treaty": treaty.slug if treaty else None,
@@ -132,7 +137,7 @@ def states_json(rows, treaty, as_of, url_for):
         "count": len(results),
         "results": results,
     }
-    return _json(_clean(body))
+    return _clean(body)
 
 
 def states_csv(rows, treaty, as_of, url_for):
@@ -185,8 +190,12 @@ def deadline_dict(obligation, as_of, url):
 
 def deadlines_json(obligations, as_of, url_for):
     """Return /deadlines.json: {"as_of", "count", "results"}."""
+    return _json(deadlines_body(obligations, as_of, url_for))
+
+
+def deadlines_body(obligations, as_of, url_for):
     results = [deadline_dict(o, as_of, url_for(o.participation.state)) for o in obligations]
-    return _json(_clean({"as_of": as_of.isoformat(), "count": len(results), "results": results}))
+    return _clean({"as_of": as_of.isoformat(), "count": len(results), "results": results})
 
 
 def deadlines_csv(obligations, as_of, url_for):
@@ -307,12 +316,20 @@ def meeting_dict(meeting):
 
 def meetings_json(meetings, url_for):
     """Return /meetings.json: {"count", "results"}, the next meeting first, then the newest."""
+    return _json(meetings_body(meetings, url_for))
+
+
+def meetings_body(meetings, url_for):
     results = [{**meeting_dict(meeting), "url": url_for(meeting)} for meeting in meetings]
-    return _json(_clean({"count": len(results), "results": results}))
+    return _clean({"count": len(results), "results": results})
 
 
 def working_groups_json(groups, as_of, url_for):
     """Return /working-groups.json: every group and role with its terms and coordinators."""
+    return _json(working_groups_body(groups, as_of, url_for))
+
+
+def working_groups_body(groups, as_of, url_for):
     results = [
         {
             "treaty": group.treaty.slug,
@@ -344,7 +361,7 @@ def working_groups_json(groups, as_of, url_for):
         }
         for group in groups
     ]
-    return _json(_clean({"as_of": as_of.isoformat(), "count": len(results), "results": results}))
+    return _clean({"as_of": as_of.isoformat(), "count": len(results), "results": results})
 
 
 # --- transparency reports ------------------------------------------------------------
@@ -397,6 +414,10 @@ def report_dict(due, as_of, url):
 
 def reports_json(due_reports, summary, columns, as_of, url_for):
     """Return /reports.json: {"as_of", "summary", "count", "results"}."""
+    return _json(reports_body(due_reports, summary, columns, as_of, url_for))
+
+
+def reports_body(due_reports, summary, columns, as_of, url_for):
     results = [report_dict(d, as_of, url_for(d.participation.state)) for d in due_reports]
     body = {
         "as_of": as_of.isoformat(),
@@ -413,7 +434,7 @@ def reports_json(due_reports, summary, columns, as_of, url_for):
         "count": len(results),
         "results": results,
     }
-    return _json(_clean(body))
+    return _clean(body)
 
 
 def reports_csv(due_reports, as_of, url_for):

@@ -89,6 +89,10 @@ def totals_list(totals):
 
 def meeting_record_dict(meeting, record, url_for):
     """One meeting's page as data: its facts, statements by topic, pledges, documents and decisions."""
+    return exports._json(meeting_record_body(meeting, record, url_for))
+
+
+def meeting_record_body(meeting, record, url_for):
     body = exports.meeting_dict(meeting)
     body["url"] = url_for(meeting)
     body["statements"] = [statement_dict(s) for s in record["statements"]]
@@ -109,14 +113,17 @@ def meeting_record_dict(meeting, record, url_for):
             for a in meeting.appointments.all()
         ],
     }
-    return exports._json(exports._clean(body))
+    return exports._clean(body)
 
 
 def pledges_json(pledges, totals, url_for):
     """Return /pledges.json: {"count", "totals" (per currency), "results"}."""
+    return exports._json(pledges_body(pledges, totals, url_for))
+
+
+def pledges_body(pledges, totals, url_for):
     results = [pledge_dict(p, url_for) for p in pledges]
-    body = {"count": len(results), "totals": totals_list(totals), "results": results}
-    return exports._json(exports._clean(body))
+    return exports._clean({"count": len(results), "totals": totals_list(totals), "results": results})
 
 
 def pledges_csv(pledges, url_for):

@@ -302,3 +302,11 @@ else:
     raise ImproperlyConfigured(
         f"CACHE_URL is redis://…, rediss://…, unix://… or locmem://, not {CACHE_URL!r}."
     )
+
+# --- The read API, /api/v1/ (tracker/api.py; docs/public-site.md, "The read API") ------------
+# django-ninja's app serves Swagger UI from its own static files (no CDN: the CSP stays 'self').
+INSTALLED_APPS += ["ninja"]
+# CORS for GET on /api/v1/ only, outside the page cache so that its 304s carry the headers.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("tracker.caching.PublicPageCacheMiddleware"), "tracker.cors.ApiCorsMiddleware"
+)

@@ -61,3 +61,7 @@ urlpatterns += [
     path("pledges.json", views_meetings.pledges_json, name="pledges-json"),
     path("organisations/<slug:slug>/", views_meetings.organisation_detail, name="organisation-detail"),
 ]
+
+from tracker.api import api  # noqa: E402  (the read API and its OpenAPI schema)
+
+urlpatterns += [path("api/v1/", api.urls)]
