@@ -83,7 +83,9 @@ class StatementInline(TrackerStackedInline):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("topic__parent", "state", "organisation", "source")
+            super()
+            .get_queryset(request)
+            .select_related("meeting", "topic__parent", "state", "organisation", "source")
         )
 
 
@@ -97,7 +99,12 @@ class PledgeInline(TrackerStackedInline):
     verbose_name_plural = "pledges and contributions — one donor (a State or an organisation); an amount always with its currency"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("donor_state", "donor_organisation", "source")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("meeting", "donor_state", "donor_organisation", "source")
+            .prefetch_related("recipients")
+        )
 
 
 # Statements and pledges are entered on the meeting's own page, after its parts and documents,

@@ -11,7 +11,12 @@ colleague's change of either foreign key is a change of the speaker.
 """
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteMixin, get_select2_language
+from django.contrib.admin.widgets import (
+    AutocompleteMixin,
+    AutocompleteSelect,
+    AutocompleteSelectMultiple,
+    get_select2_language,
+)
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -19,6 +24,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from tracker.admin.base import SafeAutocompleteSelect
 from tracker.admin.forms import VersionedInlineForm, VersionedInlineFormSet, VersionedModelForm
 from tracker.models import Organisation, Pledge, State, Statement
 
@@ -233,23 +239,95 @@ class PledgeForm(SpeakerFormMixin, VersionedModelForm):
     donor = speaker_field("pledge", "donor", "donor_state", "donor_organisation", "Donor", DONOR_HELP)
 
 
+class ResolvedAutocompleteMixin:
+    """An autocomplete widget whose chosen options were read beforehand, for all rows at once.
+
+    Django's widget reads its chosen record when it is drawn: one query per row and field.
+    ``resolved`` ({key as text: label}) is set by ``SpeakerFormSet``; None draws as Django does.
+    """
+
+    resolved = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.resolved is None or any(str(v) not in self.resolved for v in value if v not in (None, "")):
+            # Not read beforehand (a value put in after a conflict, or rubbish): read as Django does.
+            return super().optgroups(name, value, attr)
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        chosen = [str(v) for v in value if str(v) in self.resolved]
+        if not self.allow_multiple_selected:
+            chosen = chosen[:1]
+        for item in dict.fromkeys(chosen):
+            options.append(self.create_option(name, item, self.resolved[item], True, len(options)))
+        return [(None, options, 0)]
+
+
+#: Django's autocomplete widgets (and the tracker's) -> the same, drawn from ``resolved``.
+RESOLVED = {
+    widget: type(f"Resolved{widget.__name__}", (ResolvedAutocompleteMixin, widget), {})
+    for widget in (SafeAutocompleteSelect, AutocompleteSelect, AutocompleteSelectMultiple)
+}
+
+
+def _keys(field, values):
+    """The values that can be keys of ``field``'s model, as text (posted rubbish is left out)."""
+    pk = field.queryset.model._meta.pk
+    keys = set()
+    for value in values:
+        try:
+            number = pk.to_python(value)
+        except ValidationError:
+            continue
+        if isinstance(number, int) and 0 < number < 2**63:
+            keys.add(str(number))
+    return keys
+
+
+def resolve_labels(forms):
+    """Read the chosen options of every row's autocomplete fields: one query per field, not per row."""
+    if not forms:
+        return
+    speaker_name = getattr(forms[0], "speaker_name", None)
+    pending = []
+    for name, field in forms[0].fields.items():
+        widget = getattr(field.widget, "widget", field.widget)  # inside the admin's add/change links
+        if name == speaker_name or type(widget) not in RESOLVED:
+            continue
+        chosen = {}
+        for form in forms:
+            value = form[name].value()
+            values = value if isinstance(value, list | tuple) else [value]
+            chosen[form] = [str(v) for v in values if v not in (None, "")]
+        keys = _keys(field, [v for values in chosen.values() for v in values])
+        records = field.queryset.filter(pk__in=keys) if keys else []
+        labels = {str(record.pk): field.label_from_instance(record) for record in records}
+        for form in forms:
+            inner = form.fields[name].widget
+            inner = getattr(inner, "widget", inner)
+            inner.__class__ = RESOLVED[type(inner)]
+            inner.resolved = labels
+    # The speaker (or donor): both kinds at once.
+    if speaker_name:
+        for form in forms:
+            value = form[speaker_name].value()
+            if value and value not in form.fields[speaker_name].widget.labels:
+                pending.append((form, value))
+        found = labels_for(value for _, value in pending)
+        for form, value in pending:
+            if value in found:
+                form.fields[speaker_name].widget.labels[value] = found[value]
+
+
 class SpeakerFormSet(VersionedInlineFormSet):
-    """Inline rows whose speakers' labels are read for all rows at once, not row by row."""
+    """Inline rows whose chosen speakers, topics, sources and recipients are read for all rows at
+    once (so that the meeting's page costs the same number of queries with 2 rows or 200)."""
 
     @cached_property
     def forms(self):
         # Django's own ``forms`` is a cached_property too: read through super() it builds the forms anew.
         forms = super().forms
-        name = self.form.speaker_name
-        pending = []
-        for form in forms:
-            value = form[name].value()
-            if value and value not in form.fields[name].widget.labels:
-                pending.append((form, value))
-        found = labels_for(value for _, value in pending)
-        for form, value in pending:
-            if value in found:
-                form.fields[name].widget.labels[value] = found[value]
+        resolve_labels(forms)
         return forms
 
 
