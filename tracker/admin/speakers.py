@@ -114,6 +114,8 @@ class SpeakerSelect(forms.Select):
                 "data-theme": "admin-autocomplete",
                 "data-allow-clear": "true",
                 "data-placeholder": "",
+                # Wide enough for "International Committee of the Red Cross (ICRC) — organisation".
+                "data-width": "34em",
                 "lang": self.i18n_name,
             }
         )
