@@ -376,3 +376,38 @@ class MeetingPageBudgetTests(SpeakersTestCase):
         self.assertContains(
             response, "International Committee of the Red Cross (ICRC) — organisation</option>"
         )
+
+    def test_a_statement_is_added_on_its_own_page_with_an_organisation_speaker(self):
+        self.client.force_login(self.editor)
+        url = reverse("admin:tracker_statement_add")
+        self.assertContains(self.client.get(url), 'name="speaker"')
+        response = self.client.post(
+            url,
+            {
+                "meeting": str(self.w.meeting.pk),
+                "topic": str(self.topic.pk),
+                "mode": "oral",
+                "position": "0",
+                "speaker": f"organisation:{self.cmc.pk}",
+                "summary": "Stressed the CCW protocol.",
+                "source": str(self.w.source.pk),
+                "reason": "From the summary",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(Statement.objects.get().organisation, self.cmc)
+
+    def test_reverting_a_statement_brings_its_old_speaker_back(self):
+        self.client.force_login(self.editor)
+        statement = self.statement(state=self.w.lebanon)
+        old = statement.history.get()
+        factory.edit_as(statement, None, "Theirs", state=None, organisation=self.icrc)
+        url = f"/admin/tracker/statement/{statement.pk}/history/{old.history_id}/"
+        page = self.client.get(url)
+        self.assertContains(
+            page, f'<option value="state:{self.w.lebanon.pk}" selected>Lebanon — State</option>', html=True
+        )
+        response = self.client.post(url, factory.admin_post_data(page, reason="The ICRC did not speak"))
+        self.assertEqual(response.status_code, 302)
+        statement.refresh_from_db()
+        self.assertEqual((statement.state, statement.organisation), (self.w.lebanon, None))
