@@ -319,6 +319,19 @@ class ConflictTests(SpeakersTestCase):
         self.statement_.refresh_from_db()
         self.assertEqual((self.statement_.state, self.statement_.summary), (self.w.lebanon, "Theirs."))
 
+    def test_a_donor_changed_meanwhile_refuses_an_edit_of_the_pledge(self):
+        pledge = Pledge(meeting=self.w.meeting, donor_state=self.w.lebanon, source=self.w.source)
+        pledge._change_reason = "Added"
+        pledge.save()
+        page = self.client.get(self.url)
+        factory.edit_as(pledge, None, "Theirs", donor_state=None, donor_organisation=self.cmc)
+        data = factory.admin_post_data(page, reason="Mine", **{"pledges-0-covers": "in 2010"})
+        response = self.client.post(self.url, data)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Donor: organisation: (empty) → CMC")
+        pledge.refresh_from_db()
+        self.assertEqual((pledge.donor_organisation, pledge.covers), (self.cmc, ""))
+
     def test_a_row_left_alone_keeps_the_speaker_someone_else_chose(self):
         factory.edit_as(self.statement_, None, "Theirs", state=self.france)
         response = self.post(**{"name": "Second Meeting of States Parties, edited"})
