@@ -40,8 +40,8 @@ NOT_UNDERSTOOD = (
     "(type a few letters of its name)."
 )
 NOT_FOUND = (
-    "There is no %(kind)s numbered %(number)s (it may have been deleted meanwhile): pick the speaker "
-    "again from the list."
+    "There is no %(kind)s numbered %(number)s (it may have been deleted meanwhile): pick one again "
+    "from the list."
 )
 
 
@@ -291,17 +291,17 @@ def resolve_labels(forms):
     if not forms:
         return
     speaker_name = getattr(forms[0], "speaker_name", None)
-    pending = []
     for name, field in forms[0].fields.items():
         widget = getattr(field.widget, "widget", field.widget)  # inside the admin's add/change links
         if name == speaker_name or type(widget) not in RESOLVED:
             continue
-        chosen = {}
+        chosen = []
         for form in forms:
             value = form[name].value()
-            values = value if isinstance(value, list | tuple) else [value]
-            chosen[form] = [str(v) for v in values if v not in (None, "")]
-        keys = _keys(field, [v for values in chosen.values() for v in values])
+            chosen += [
+                v for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")
+            ]
+        keys = _keys(field, chosen)
         records = field.queryset.filter(pk__in=keys) if keys else []
         labels = {str(record.pk): field.label_from_instance(record) for record in records}
         for form in forms:
@@ -311,6 +311,7 @@ def resolve_labels(forms):
             inner.resolved = labels
     # The speaker (or donor): both kinds at once.
     if speaker_name:
+        pending = []
         for form in forms:
             value = form[speaker_name].value()
             if value and value not in form.fields[speaker_name].widget.labels:
@@ -346,9 +347,9 @@ def speakers_view(request, admin_site):
     model = SERVED.get((request.GET.get("model_name"), request.GET.get("field_name")))
     if model is None or request.GET.get("app_label") != "tracker":
         raise PermissionDenied
-    registry = admin_site._registry
-    writer = registry[model].has_add_permission(request) or registry[model].has_change_permission(request)
-    reader = all(registry[m].has_view_permission(request) for m in (State, Organisation))
+    admin = admin_site.get_model_admin(model)
+    writer = admin.has_add_permission(request) or admin.has_change_permission(request)
+    reader = all(admin_site.get_model_admin(m).has_view_permission(request) for m in (State, Organisation))
     if not (writer and reader):
         raise PermissionDenied
     term = request.GET.get("term", "").replace("\x00", "").strip()[:200]
