@@ -167,11 +167,11 @@ class MeetingAdminTests(ProceedingsTestCase):
         row.update({f"statements-0-{name}": value for name, value in fields.items()})
         return row
 
-    def test_the_meeting_page_has_statement_and_pledge_rows_with_speaker_fields_side_by_side(self):
+    def test_the_meeting_page_has_statement_and_pledge_rows_with_one_speaker_search(self):
         response = self.client.get(self.url)
         self.assertContains(response, 'name="statements-TOTAL_FORMS"')
         self.assertContains(response, 'name="pledges-TOTAL_FORMS"')
-        self.assertContains(response, "exactly one of: a State, an organisation")
+        self.assertContains(response, "exactly one of: a State or an organisation (one search for both")
 
     def test_a_statement_row_without_a_speaker_is_refused_and_nothing_is_saved(self):
         response = self.post(**self.statement_row())
@@ -182,7 +182,7 @@ class MeetingAdminTests(ProceedingsTestCase):
         self.assertFalse(Statement.objects.exists())
 
     def test_a_statement_row_is_saved_with_the_reason_in_its_history(self):
-        response = self.post(**self.statement_row(state=str(self.w.lebanon.pk)))
+        response = self.post(**self.statement_row(speaker=f"state:{self.w.lebanon.pk}"))
         self.assertEqual(response.status_code, 302)
         statement = Statement.objects.get()
         self.assertEqual(statement.state, self.w.lebanon)
@@ -192,7 +192,7 @@ class MeetingAdminTests(ProceedingsTestCase):
         response = self.post(
             **{
                 "pledges-TOTAL_FORMS": "1",
-                "pledges-0-donor_state": str(self.w.lebanon.pk),
+                "pledges-0-donor": f"state:{self.w.lebanon.pk}",
                 "pledges-0-amount": "700000",
                 "pledges-0-source": str(self.w.source.pk),
                 "pledges-0-position": "0",

@@ -251,8 +251,9 @@ class VersionCheckMixin:
         The record was read for this request before its row was locked: a
         colleague's save in between must not be overwritten by this one.
         """
+        edited = self.edited_model_fields()
         for f in type(current)._meta.concrete_fields:
-            if not f.primary_key and f.name not in self.fields:
+            if not f.primary_key and f.name not in edited:
                 setattr(self.instance, f.attname, getattr(current, f.attname))
 
     def marked_for_deletion(self):
@@ -261,16 +262,32 @@ class VersionCheckMixin:
     def _fact_fields(self, values):
         return [name for name in self.fields if name not in NOT_FACTS and name in values]
 
+    def edited_model_fields(self):
+        """Names of the model fields this form sets: its own, and those behind a combined field
+        (one form field for two foreign keys, such as a speaker: tracker.admin.speakers)."""
+        names = set(self.fields)
+        for field in self.fields.values():
+            names.update(getattr(field, "model_fields", ()))
+        return names
+
+    def record_values(self, record):
+        """``record``'s values keyed by this form's field names, combined fields included."""
+        values = model_to_dict(record)
+        for name, field in self.fields.items():
+            if hasattr(field, "value_from_record"):
+                values[name] = field.value_from_record(record)
+        return values
+
     def fields_changed_between(self, base, current):
         """Names of this form's fields whose stored value differs between ``base`` and ``current``."""
-        base_values, current_values = model_to_dict(base.instance), model_to_dict(current)
+        base_values, current_values = self.record_values(base.instance), self.record_values(current)
         return [
             name for name in self._fact_fields(base_values) if base_values[name] != current_values.get(name)
         ]
 
     def fields_changed_since(self, base):
         """Names of the fields whose posted value differs from the ``base`` historical row."""
-        base_values = model_to_dict(base.instance)
+        base_values = self.record_values(base.instance)
         return [
             name
             for name in self._fact_fields(base_values)
@@ -282,12 +299,15 @@ class VersionCheckMixin:
         data = self.data.copy()
         both = []
         if base is not None:
-            base_values, current_values = model_to_dict(base.instance), model_to_dict(current)
+            base_values, current_values = self.record_values(base.instance), self.record_values(current)
             for name in self._fact_fields(base_values):
                 if name not in current_values or base_values[name] == current_values[name]:
                     continue
                 if name in mine:
-                    both.append(capfirst(str(type(current)._meta.get_field(name).verbose_name)))
+                    model_fields = getattr(self.fields[name], "model_fields", (name,))
+                    both += [
+                        capfirst(str(type(current)._meta.get_field(f).verbose_name)) for f in model_fields
+                    ]
                 else:
                     data.setlist(self.add_prefix(name), _as_data(self.fields[name], current_values[name]))
         self.data = data

@@ -2,15 +2,16 @@
 
 A meeting's statements and pledges are entered as inline rows of the meeting's own
 change page (added to MeetingAdmin below), with the reason and version check every
-tracker form has. The speaker is one of three fields side by side (a State, an
-organisation, or an office typed in words); the form refuses anything but exactly one.
+tracker form has. The speaker is one search over States and organisations together
+(tracker.admin.speakers), or an office typed in words; the form refuses anything but exactly
+one. A pledge's donor is the same search.
 """
 
 from django.contrib import admin
 from django.urls import path
 
 from tracker import models
-from tracker.admin import MeetingAdmin, proceedings_import
+from tracker.admin import MeetingAdmin, proceedings_import, speakers
 from tracker.admin.base import TrackerAdmin, TrackerStackedInline
 
 RESEARCH_NOTES = (
@@ -18,13 +19,15 @@ RESEARCH_NOTES = (
     {"classes": ("collapse",), "fields": ("research_notes",)},
 )
 SPEAKER_HELP = (
-    "The speaker is exactly one of: a State, an organisation (type a few letters of either to search), "
+    "The speaker is exactly one of: a State or an organisation (one search for both: type a few letters), "
     "or an office written in words such as 'United Nations Secretary-General'."
 )
 
 
 @admin.register(models.Organisation)
 class OrganisationAdmin(TrackerAdmin):
+    """Organisations; their URLs include the search of States and organisations together."""
+
     list_display = ("name", "short_name", "kind")
     list_filter = ("kind",)
     search_fields = ("name", "short_name")
@@ -35,6 +38,10 @@ class OrganisationAdmin(TrackerAdmin):
         ("Public notes and source", {"fields": ("notes", "source")}),
         RESEARCH_NOTES,
     )
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request: speakers.speakers_view(request, self.admin_site))
+        return [path("speakers/", view, name="tracker_speaker_autocomplete"), *super().get_urls()]
 
 
 @admin.register(models.AgendaTopic)
@@ -49,14 +56,14 @@ class AgendaTopicAdmin(TrackerAdmin):
 
 STATEMENT_FIELDS = (
     ("topic", "mode", "date", "position"),
-    ("state", "organisation", "office"),
+    ("speaker", "office"),
     "delivered_by",
     "summary",
     ("cited_figure", "cited_count", "count_kind"),
     "source",
 )
 PLEDGE_FIELDS = (
-    ("donor_state", "donor_organisation"),
+    "donor",
     ("amount", "currency", "amount_as_stated"),
     ("status", "purpose", "position"),
     "covers",
@@ -67,23 +74,37 @@ PLEDGE_FIELDS = (
 
 class StatementInline(TrackerStackedInline):
     model = models.Statement
+    form = speakers.StatementInlineForm
+    formset = speakers.SpeakerFormSet
     fields = STATEMENT_FIELDS
-    autocomplete_fields = ("topic", "state", "organisation", "source")
+    autocomplete_fields = ("topic", "source")
     classes = ("collapse",)
     verbose_name_plural = f"statements — {SPEAKER_HELP}"
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).select_related("topic__parent", "state", "organisation", "source")
+            super()
+            .get_queryset(request)
+            .select_related("meeting", "topic__parent", "state", "organisation", "source")
         )
 
 
 class PledgeInline(TrackerStackedInline):
     model = models.Pledge
+    form = speakers.PledgeInlineForm
+    formset = speakers.SpeakerFormSet
     fields = PLEDGE_FIELDS
-    autocomplete_fields = ("donor_state", "donor_organisation", "recipients", "source")
+    autocomplete_fields = ("recipients", "source")
     classes = ("collapse",)
     verbose_name_plural = "pledges and contributions — one donor (a State or an organisation); an amount always with its currency"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("meeting", "donor_state", "donor_organisation", "source")
+            .prefetch_related("recipients")
+        )
 
 
 # Statements and pledges are entered on the meeting's own page, after its parts and documents,
@@ -114,12 +135,13 @@ class StatementAdmin(TrackerAdmin):
         "delivered_by",
         "summary",
     )
-    autocomplete_fields = ("meeting", "topic", "state", "organisation", "source")
+    form = speakers.StatementForm
+    autocomplete_fields = ("meeting", "topic", "source")
     fieldsets = (
         (None, {"fields": ("meeting", ("topic", "mode", "date", "position"))}),
         (
             "Speaker",
-            {"description": SPEAKER_HELP, "fields": (("state", "organisation", "office"), "delivered_by")},
+            {"description": SPEAKER_HELP, "fields": (("speaker", "office"), "delivered_by")},
         ),
         ("What was said", {"fields": ("summary", ("cited_figure", "cited_count", "count_kind"), "source")}),
         RESEARCH_NOTES,
@@ -142,9 +164,10 @@ class PledgeAdmin(TrackerAdmin):
         "covers",
         "recipients_text",
     )
-    autocomplete_fields = ("meeting", "donor_state", "donor_organisation", "recipients", "source")
+    form = speakers.PledgeForm
+    autocomplete_fields = ("meeting", "recipients", "source")
     fieldsets = (
-        (None, {"fields": ("meeting", ("donor_state", "donor_organisation"))}),
+        (None, {"fields": ("meeting", "donor")}),
         (
             "Amount",
             {
