@@ -61,3 +61,10 @@ urlpatterns += [
     path("pledges.json", views_meetings.pledges_json, name="pledges-json"),
     path("organisations/<slug:slug>/", views_meetings.organisation_detail, name="organisation-detail"),
 ]
+
+from tracker import views_map  # noqa: E402  (the world map as an image)
+
+urlpatterns += [
+    # /map.svg?treaty=&as_of= (the world map of /states/ and the dashboard, as an image)
+    path("map.svg", views_map.world_map_svg, name="world-map"),
+]

@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, history, partial_dates, rules, views_reports
+from tracker import charts, exports, history, partial_dates, rules, views_reports, worldmap
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -124,8 +124,13 @@ def dashboard(request):
     chosen = form.chosen_treaty
     summaries = []
     overdue_reports = views_reports.overdue_counts(today)
+    # The map shows the chosen treaty, or the first entered (as /states/ does by default).
+    mapped = chosen or min(treaties, key=lambda t: t.pk, default=None)
+    world_map = ""
     for treaty in [chosen] if chosen else treaties:
         standings = treaty.standings(states, today, obligations=False)
+        if treaty == mapped:
+            world_map = worldmap.render(treaty, today, standings, table_below=False)
         counts = Counter(s.status for s in standings)
         participations = [s.participation for s in standings if s.participation.pk]
         chart, table = _membership_chart(treaty, participations, today)
@@ -157,6 +162,7 @@ def dashboard(request):
         "overdue": list(obligations.overdue(today)),
         "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
+        "world_map": world_map,
     }
     return render(request, "tracker/dashboard.html", context)
 
@@ -182,8 +188,19 @@ def state_list(request):
         "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
+        "world_map": _state_list_map(form),
     }
     return render(request, "tracker/state_list.html", context)
+
+
+def _state_list_map(form):
+    """The map of every State (whatever the filters) under the list's treaty on its day. Two queries."""
+    from tracker.views_map import map_standings
+
+    treaty, as_of = form.chosen_treaty, form.as_of_date
+    if treaty is None:
+        return ""
+    return worldmap.render(treaty, as_of, map_standings(treaty, as_of), table_below=True)
 
 
 def states_csv(request):
