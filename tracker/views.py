@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, history, partial_dates, rules, views_reports, worldmap
+from tracker import charts, exports, footnotes, history, partial_dates, rules, views_reports, worldmap
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -313,6 +313,15 @@ def _obligations(participation):
     return sorted(participation.obligations.all(), key=lambda o: order.index(o.kind))
 
 
+def _unrecorded(reports):
+    """The due reports whose submission is not recorded, as (count, first due, last due), or None.
+
+    The printed profile lists them in one line instead of a row each (site.css hides the rows).
+    """
+    dues = [due.due for due in reports if due.status == rules.NOT_RECORDED]
+    return (len(dues), min(dues), max(dues)) if dues else None
+
+
 def _canonical(request, iso2, name):
     """Redirect an upper-case ISO code to the canonical lower-case address."""
     url = redirect(name, iso2.lower()).url
@@ -351,6 +360,7 @@ def state_detail(request, iso2):
         participation = participations.get(treaty.pk) or Participation(state=state, treaty=treaty)
         participation.treaty, participation.state = treaty, state
         status = participation.status(today)
+        reports = views_reports.state_reports(participation, today)
         sections.append(
             {
                 "treaty": treaty,
@@ -362,7 +372,8 @@ def state_detail(request, iso2):
                 "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
                 "withdrawal_expiry": participation.withdrawal_expiry(),
-                "reports": views_reports.state_reports(participation, today),
+                "reports": reports,
+                "unrecorded_reports": _unrecorded(reports),
             }
         )
     assignments = state.coordinator_assignments.select_related(
@@ -377,6 +388,8 @@ def state_detail(request, iso2):
         "assignments": assignments,
         "today": today,
         "at_meetings": state_at_meetings(state),
+        # Printed, the page cites its sources by number and lists them at the end.
+        "source_notes": footnotes.SourceNotes(),
     }
     return render(request, "tracker/state_detail.html", context)
 
