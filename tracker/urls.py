@@ -68,3 +68,9 @@ urlpatterns += [
     # /map.svg?treaty=&as_of= (the world map of /states/ and the dashboard, as an image)
     path("map.svg", views_map.world_map_svg, name="world-map"),
 ]
+
+from tracker import views_profile  # noqa: E402  (a State's printed profile as a PDF)
+
+urlpatterns += [
+    path("states/<iso2:iso2>/profile.pdf", views_profile.state_profile_pdf, name="state-profile-pdf"),
+]
