@@ -212,3 +212,41 @@ class WorldMapQueryBudgetTestCase(TestCase):
                 factory.make_parties(self.treaty, 37)
             with self.subTest(size=size), self.assertNumQueries(self.BUDGET):
                 self.assertEqual(self.client.get("/map.svg?as_of=2012-01-01").status_code, 200)
+
+
+@override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
+class WorldMapCachingTestCase(TestCase):
+    """The map is cached and revalidated like every page, per treaty and per day."""
+
+    @classmethod
+    def setUpTestData(cls):
+        cls.treaty = factory.make_treaty()
+        factory.make_treaty("att", opened_for_signature_on=D(2013, 6, 3))
+        factory.make_state("FR", "France", region="europe")
+
+    def setUp(self):
+        from django.core.cache import cache
+
+        cache.clear()
+
+    def test_a_second_reader_gets_the_kept_map_and_a_304_with_its_etag(self):
+        first = self.client.get("/map.svg?as_of=2012-01-01")
+        self.assertEqual(first["X-Cache"], "miss")
+        again = self.client.get("/map.svg?as_of=2012-01-01")
+        self.assertEqual(again["X-Cache"], "hit")
+        self.assertEqual(again.content, first.content)
+        with self.assertNumQueries(1):
+            response = self.client.get("/map.svg?as_of=2012-01-01", headers={"if-none-match": first["ETag"]})
+        self.assertEqual(response.status_code, 304)
+
+    def test_each_treaty_and_day_is_a_map_of_its_own(self):
+        ccm = self.client.get("/map.svg?as_of=2012-01-01").content
+        self.assertEqual(self.client.get("/map.svg?as_of=2012-01-02")["X-Cache"], "miss")
+        att = self.client.get("/map.svg?treaty=att&as_of=2012-01-01")
+        self.assertEqual(att["X-Cache"], "miss")
+        self.assertNotEqual(att.content, ccm)
+        self.assertIn(b"World map: the ATT on 1 January 2012", att.content)
+
+    def test_the_dashboard_maps_the_treaty_it_shows(self):
+        self.assertContains(self.client.get("/?treaty=att"), "World map: the ATT on")
+        self.assertContains(self.client.get("/"), "World map: the CCM on")
