@@ -195,12 +195,15 @@ def state_list(request):
 
 def _state_list_map(form):
     """The map of every State (whatever the filters) under the list's treaty on its day. Two queries."""
-    from tracker.views_map import map_standings
-
     treaty, as_of = form.chosen_treaty, form.as_of_date
     if treaty is None:
         return ""
     return worldmap.render(treaty, as_of, map_standings(treaty, as_of), table_below=True)
+
+
+def map_standings(treaty, as_of):
+    """Every State's standing under ``treaty`` on ``as_of``, for the world map. Two queries."""
+    return treaty.standings(list(State.objects.all()), as_of, obligations=False)
 
 
 def states_csv(request):

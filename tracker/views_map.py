@@ -7,7 +7,8 @@ from django.utils import timezone
 from tracker import exports, worldmap
 from tracker.filters import ignored_messages
 from tracker.formfields import DayField
-from tracker.models import State, Treaty
+from tracker.models import Treaty
+from tracker.views import map_standings
 
 
 class MapForm(forms.Form):
@@ -35,11 +36,6 @@ class MapForm(forms.Form):
     @property
     def as_of_date(self):
         return self.cleaned_data.get("as_of") or timezone.localdate()
-
-
-def map_standings(treaty, as_of):
-    """Every State's standing under ``treaty`` on ``as_of``, for the map. Two queries."""
-    return treaty.standings(list(State.objects.all()), as_of, obligations=False)
 
 
 def world_map_svg(request):
