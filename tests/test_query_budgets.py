@@ -32,7 +32,7 @@ LONG_AGO = datetime.datetime(2011, 1, 1, tzinfo=datetime.UTC)
 # of the page cache's version check (tracker/caching.py), with no page kept.
 PUBLIC = {
     "/": 40,
-    "/states/": 8,
+    "/states/": 10,  # 8, and two for the world map of every State (States, participations)
     "/states.csv": 7,
     "/states.json": 7,
     "/states/lb/": 12,

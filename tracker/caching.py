@@ -63,7 +63,10 @@ def release():
     digest = hashlib.sha256()
     for folder in (settings.BASE_DIR / "tracker", settings.BASE_DIR / "templates"):
         for path in sorted(folder.rglob("*")):
-            if path.suffix in (".py", ".html", ".txt", ".xml", ".svg") and "migrations" not in path.parts:
+            if (
+                path.suffix in (".py", ".html", ".txt", ".xml", ".svg", ".json")
+                and "migrations" not in path.parts
+            ):
                 digest.update(f"{path.relative_to(settings.BASE_DIR).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]

@@ -65,3 +65,16 @@ urlpatterns += [
 from tracker.api import api  # noqa: E402  (the read API and its OpenAPI schema)
 
 urlpatterns += [path("api/v1/", api.urls)]
+
+from tracker import views_map  # noqa: E402  (the world map as an image)
+
+urlpatterns += [
+    # /map.svg?treaty=&as_of= (the world map of /states/ and the dashboard, as an image)
+    path("map.svg", views_map.world_map_svg, name="world-map"),
+]
+
+from tracker import views_profile  # noqa: E402  (a State's printed profile as a PDF)
+
+urlpatterns += [
+    path("states/<iso2:iso2>/profile.pdf", views_profile.state_profile_pdf, name="state-profile-pdf"),
+]

@@ -17,7 +17,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, history, partial_dates, rules, views_reports
+from tracker import charts, exports, footnotes, history, partial_dates, rules, views_reports, worldmap
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -124,8 +124,13 @@ def dashboard(request):
     chosen = form.chosen_treaty
     summaries = []
     overdue_reports = views_reports.overdue_counts(today)
+    # The map shows the chosen treaty, or the first entered (as /states/ does by default).
+    mapped = chosen or min(treaties, key=lambda t: t.pk, default=None)
+    world_map = ""
     for treaty in [chosen] if chosen else treaties:
         standings = treaty.standings(states, today, obligations=False)
+        if treaty == mapped:
+            world_map = worldmap.render(treaty, today, standings, table_below=False)
         counts = Counter(s.status for s in standings)
         participations = [s.participation for s in standings if s.participation.pk]
         chart, table = _membership_chart(treaty, participations, today)
@@ -157,6 +162,7 @@ def dashboard(request):
         "overdue": list(obligations.overdue(today)),
         "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
+        "world_map": world_map,
     }
     return render(request, "tracker/dashboard.html", context)
 
@@ -182,8 +188,22 @@ def state_list(request):
         "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
+        "world_map": _state_list_map(form),
     }
     return render(request, "tracker/state_list.html", context)
+
+
+def _state_list_map(form):
+    """The map of every State (whatever the filters) under the list's treaty on its day. Two queries."""
+    treaty, as_of = form.chosen_treaty, form.as_of_date
+    if treaty is None:
+        return ""
+    return worldmap.render(treaty, as_of, map_standings(treaty, as_of), table_below=True)
+
+
+def map_standings(treaty, as_of):
+    """Every State's standing under ``treaty`` on ``as_of``, for the world map. Two queries."""
+    return treaty.standings(list(State.objects.all()), as_of, obligations=False)
 
 
 def states_csv(request):
@@ -296,6 +316,15 @@ def _obligations(participation):
     return sorted(participation.obligations.all(), key=lambda o: order.index(o.kind))
 
 
+def _unrecorded(reports):
+    """The due reports whose submission is not recorded, as (count, first due, last due), or None.
+
+    The printed profile lists them in one line instead of a row each (site.css hides the rows).
+    """
+    dues = [due.due for due in reports if due.status == rules.NOT_RECORDED]
+    return (len(dues), min(dues), max(dues)) if dues else None
+
+
 def _canonical(request, iso2, name):
     """Redirect an upper-case ISO code to the canonical lower-case address."""
     url = redirect(name, iso2.lower()).url
@@ -334,6 +363,7 @@ def state_detail(request, iso2):
         participation = participations.get(treaty.pk) or Participation(state=state, treaty=treaty)
         participation.treaty, participation.state = treaty, state
         status = participation.status(today)
+        reports = views_reports.state_reports(participation, today)
         sections.append(
             {
                 "treaty": treaty,
@@ -345,7 +375,8 @@ def state_detail(request, iso2):
                 "obligations": _obligations(participation),
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
                 "withdrawal_expiry": participation.withdrawal_expiry(),
-                "reports": views_reports.state_reports(participation, today),
+                "reports": reports,
+                "unrecorded_reports": _unrecorded(reports),
             }
         )
     assignments = state.coordinator_assignments.select_related(
@@ -360,6 +391,8 @@ def state_detail(request, iso2):
         "assignments": assignments,
         "today": today,
         "at_meetings": state_at_meetings(state),
+        # Printed, the page cites its sources by number and lists them at the end.
+        "source_notes": footnotes.SourceNotes(),
     }
     return render(request, "tracker/state_detail.html", context)
 
