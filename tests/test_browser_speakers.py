@@ -11,7 +11,7 @@ from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import Client
 
 from tests import factory
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, create_role_groups
 from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
 from tracker.models import AgendaTopic, Organisation, Statement
 
@@ -37,6 +37,7 @@ class SpeakerBrowserTests(StaticLiveServerTestCase):
         super().tearDownClass()
 
     def setUp(self):
+        create_role_groups()  # emptied by an earlier TransactionTestCase's flush
         self.w = factory.make_admin_world()
         self.topic = AgendaTopic.objects.create(slug="universalization", name="Universalization")
         self.icrc = Organisation.objects.create(
