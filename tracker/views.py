@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -85,6 +86,13 @@ def _without_empty_parameters(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _state_address():
+    """A State's page address from its record, without a reverse() per row (long lists)."""
+    address = reverse("state-detail", args=["xx"])
+    prefix, suffix = address[: address.rindex("/xx/") + 1], address[address.rindex("/xx/") + 3 :]
+    return lambda state: f"{prefix}{state.iso2.lower()}{suffix}"
 
 
 def favicon(request):
@@ -168,9 +176,13 @@ def dashboard(request):
 def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
     form = StateListForm(request.GET)
+    rows = form.rows()
+    address = _state_address()
+    for row in rows:
+        row.url = address(row.state)
     context = {
         "form": form,
-        "rows": form.rows(),
+        "rows": rows,
         "treaty": form.chosen_treaty,
         "as_of": form.as_of_date,
         "today": timezone.localdate(),
@@ -183,7 +195,7 @@ def state_list(request):
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
     }
-    return render(request, "tracker/state_list.html", context)
+    return render(request, "tracker/state_list.html", context, using="jinja2")
 
 
 def states_csv(request):

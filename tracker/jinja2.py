@@ -1,0 +1,47 @@
+"""The Jinja2 environment of the public pages rendered by Jinja2 (templates/jinja2/).
+
+Django's template language spends most of a long list's time resolving variables
+and running filters per cell; Jinja2 compiles a template to Python once, so a row
+costs a few attribute reads (docs/performance.md, "Render fast"). The admin and the
+other pages stay on Django templates. Autoescaping is on, as in Django templates.
+
+What the templates may call, named as in Django templates where there is one:
+``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
+``{% querystring %}``) and the filters ``date``, ``timesince``, ``timeuntil`` and
+``default`` (Django's: empty values too, not only undefined ones).
+"""
+
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import timesince_filter, timeuntil_filter
+from django.template.defaulttags import querystring as django_querystring
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import Environment
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def querystring(query, **changes):
+    """Django's {% querystring query name=value %}: the query with changes, "?…", or "" when empty."""
+    return django_querystring(None, query, **changes)
+
+
+def default(value, fallback=""):
+    """Django's |default: the fallback for any false value (None, "", 0, an empty list)."""
+    return value or fallback
+
+
+def environment(**options):
+    env = Environment(**options)
+    env.globals.update({"url": url, "static": static, "querystring": querystring})
+    env.filters.update(
+        {
+            "date": date_filter,
+            "timesince": timesince_filter,
+            "timeuntil": timeuntil_filter,
+            "default": default,
+        }
+    )
+    return env
