@@ -11,12 +11,17 @@ What the templates may call, named as in Django templates where there is one:
 ``default`` (Django's: empty values too, not only undefined ones).
 """
 
-from django.template.defaultfilters import date as date_filter
+import datetime
+import functools
+
+from django.template.defaultfilters import date as django_date
 from django.template.defaultfilters import timesince_filter, timeuntil_filter
 from django.template.defaulttags import querystring as django_querystring
 from django.templatetags.static import static
 from django.urls import reverse
-from jinja2 import Environment
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
+from jinja2 import ChainableUndefined, Environment
 
 
 def url(name, *args, **kwargs):
@@ -28,17 +33,36 @@ def querystring(query, **changes):
     return django_querystring(None, query, **changes)
 
 
+@functools.lru_cache(maxsize=8192)
+def _date(value, format, language):
+    return django_date(value, format)
+
+
+def date(value, format=None):
+    """Django's |date. A day's text is kept (per format and language): long lists show the
+    same days again and again, and Django's date formatting is slow; times are shown in the
+    site's time zone, as Django templates show them."""
+    if type(value) is datetime.date:
+        return _date(value, format, get_language())
+    if isinstance(value, datetime.datetime):
+        value = template_localtime(value)
+    return django_date(value, format)
+
+
 def default(value, fallback=""):
     """Django's |default: the fallback for any false value (None, "", 0, an empty list)."""
     return value or fallback
 
 
 def environment(**options):
+    # As in Django templates, a missing value (or an attribute of one) shows as nothing,
+    # with DEBUG on as well (Django's default there would print the lookup).
+    options["undefined"] = ChainableUndefined
     env = Environment(**options)
     env.globals.update({"url": url, "static": static, "querystring": querystring})
     env.filters.update(
         {
-            "date": date_filter,
+            "date": date,
             "timesince": timesince_filter,
             "timeuntil": timeuntil_filter,
             "default": default,

@@ -1399,8 +1399,14 @@ class ObligationQuerySet(RecordQuerySet):
 
     def with_extensions(self):
         """With their extensions and those extensions' meetings, for status() and deadline_on()."""
+        # A plain list (to_attr): Django copies a queryset per obligation otherwise, which
+        # was a third of /deadlines/ (docs/performance.md). Read it with extension_list().
         return self.prefetch_related(
-            Prefetch("extensions", queryset=Extension.objects.select_related("meeting").order_by("pk"))
+            Prefetch(
+                "extensions",
+                queryset=Extension.objects.select_related("meeting").order_by("pk"),
+                to_attr="prefetched_extensions",
+            )
         )
 
     def upcoming(self, as_of, days=None):
@@ -1638,6 +1644,14 @@ class Obligation(Record):
         end = partial_dates.period_end(self.completed_on, self.completed_precision)
         return end if end <= as_of else None
 
+    def extension_list(self):
+        """The extensions: those prefetched (with_extensions(), or a Prefetch of
+        "extensions") as they are, else a query."""
+        if hasattr(self, "prefetched_extensions"):
+            return self.prefetched_extensions
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("extensions")
+        return prefetched if prefetched is not None else self.extensions.all()
+
     def deadline_on(self, as_of=None):
         """The deadline as it stood on ``as_of``: an extension counts from the day it was decided.
 
@@ -1646,7 +1660,7 @@ class Obligation(Record):
         as_of = as_of or today()
         granted = [
             (e.known_from, e.new_deadline)
-            for e in self.extensions.all()
+            for e in self.extension_list()
             if e.decision == Extension.Decision.GRANTED
         ]
         return rules.deadline_on(as_of, self.original_deadline, granted)
@@ -1668,7 +1682,7 @@ class Obligation(Record):
         applies = self.applies
         if applies is not True or self.completed_by(as_of):
             return rules.obligation_status(as_of, None, applies, self.completed_by(as_of))
-        requests = [e.state_on(as_of) for e in self.extensions.all()]
+        requests = [e.state_on(as_of) for e in self.extension_list()]
         return rules.obligation_status(
             as_of,
             self.deadline_on(as_of),
@@ -1681,7 +1695,7 @@ class Obligation(Record):
     @property
     def decision_not_recorded(self):
         """True when the record lacks the outcome of an extension request whose meeting is over (today)."""
-        return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extensions.all())
+        return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extension_list())
 
     def withdrawal_pending(self, as_of=None):
         """True when the State has notified withdrawal by ``as_of`` and it has not taken effect."""

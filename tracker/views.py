@@ -459,8 +459,9 @@ def deadline_list(request):
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
         "query": clean_query(deadlines.form),
+        "state_address": _state_address(),
     }
-    return render(request, "tracker/deadline_list.html", context)
+    return render(request, "tracker/deadline_list.html", context, using="jinja2")
 
 
 def _listed_deadlines(request):
