@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from tracker import charts, exports, history, partial_dates, rules, views_reports
+from tracker.addresses import state_address
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -86,13 +86,6 @@ def _without_empty_parameters(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _state_address():
-    """A State's page address from its record, without a reverse() per row (long lists)."""
-    address = reverse("state-detail", args=["xx"])
-    prefix, suffix = address[: address.rindex("/xx/") + 1], address[address.rindex("/xx/") + 3 :]
-    return lambda state: f"{prefix}{state.iso2.lower()}{suffix}"
 
 
 def favicon(request):
@@ -177,7 +170,7 @@ def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
     form = StateListForm(request.GET)
     rows = form.rows()
-    address = _state_address()
+    address = state_address()
     for row in rows:
         row.url = address(row.state)
     context = {
@@ -459,7 +452,7 @@ def deadline_list(request):
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
         "query": clean_query(deadlines.form),
-        "state_address": _state_address(),
+        "state_address": state_address(),
     }
     return render(request, "tracker/deadline_list.html", context, using="jinja2")
 
