@@ -8,7 +8,7 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
 ``{% querystring %}``) and the filters ``date``, ``timesince``, ``timeuntil`` and
-``default`` (Django's: empty values too, not only undefined ones).
+``default`` (Django's: empty values too, not only undefined ones) and ``linebreaks``.
 """
 
 import datetime
@@ -19,6 +19,8 @@ from django.template.defaultfilters import timesince_filter, timeuntil_filter
 from django.template.defaulttags import querystring as django_querystring
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
@@ -66,6 +68,7 @@ def environment(**options):
             "timesince": timesince_filter,
             "timeuntil": timeuntil_filter,
             "default": default,
+            "linebreaks": lambda value: mark_safe(linebreaks(value, autoescape=True)),
         }
     )
     return env

@@ -580,7 +580,8 @@ def meeting_list(request):
     return render(
         request,
         "tracker/meeting_list.html",
-        {"meetings": _meetings().in_reading_order(today), "today": today},
+        {"meetings": _meetings().in_reading_order(today), "today": today, "state_address": state_address()},
+        using="jinja2",
     )
 
 
