@@ -546,8 +546,8 @@ def working_groups(request):
         (section["groups"] if group.seats > 1 else section["roles"]).append(group)
         if group.serving:
             section["current"].append(group)
-    context = {"sections": list(sections.values()), "today": today}
-    return render(request, "tracker/working_groups.html", context)
+    context = {"sections": list(sections.values()), "today": today, "state_address": state_address()}
+    return render(request, "tracker/working_groups.html", context, using="jinja2")
 
 
 def working_groups_json(request):
