@@ -158,8 +158,9 @@ def dashboard(request):
         "overdue": list(obligations.overdue(today)),
         "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/dashboard.html", context)
+    return render(request, "tracker/dashboard.html", context, using="jinja2")
 
 
 # --- the States list and its downloads ---------------------------------------------
