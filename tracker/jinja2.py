@@ -8,7 +8,8 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
 ``{% querystring %}``) and the filters ``date``, ``timesince``, ``timeuntil`` and
-``default`` (Django's: empty values too, not only undefined ones) and ``linebreaks``.
+``default`` (Django's: empty values too, not only undefined ones), ``capfirst`` and
+``linebreaks``.
 """
 
 import datetime
@@ -21,6 +22,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 from jinja2 import ChainableUndefined, Environment
@@ -68,6 +70,7 @@ def environment(**options):
             "timesince": timesince_filter,
             "timeuntil": timeuntil_filter,
             "default": default,
+            "capfirst": capfirst,
             "linebreaks": lambda value: mark_safe(linebreaks(value, autoescape=True)),
         }
     )

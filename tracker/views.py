@@ -407,7 +407,7 @@ def _change_page(request, state=None):
 @_without_empty_parameters
 def change_list(request):
     """Every edit to the public record, newest first, filterable by State, kind and dates."""
-    return render(request, "tracker/change_list.html", _change_page(request))
+    return render(request, "tracker/change_list.html", _change_page(request), using="jinja2")
 
 
 def state_history(request, iso2):
@@ -417,7 +417,7 @@ def state_history(request, iso2):
     state = get_object_or_404(State, iso2=iso2.upper())
     context = _change_page(request, state=state)
     context["state"] = state
-    return render(request, "tracker/change_list.html", context)
+    return render(request, "tracker/change_list.html", context, using="jinja2")
 
 
 # --- deadlines ---------------------------------------------------------------------------
