@@ -24,6 +24,7 @@ JINJA2_PAGES = {
     "meeting-list": "/meetings/",
     "working-groups": "/working-groups/",
     "change-list": "/changes/",
+    "state-detail": "/states/lb/",
 }
 
 

@@ -8,14 +8,15 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
 ``{% querystring %}``) and the filters ``date``, ``timesince``, ``timeuntil`` and
-``default`` (Django's: empty values too, not only undefined ones), ``capfirst`` and
-``linebreaks``.
+``default`` (Django's: empty values too, not only undefined ones), ``capfirst``,
+``linebreaks`` and ``linebreaksbr``.
 """
 
 import datetime
 import functools
 
 from django.template.defaultfilters import date as django_date
+from django.template.defaultfilters import linebreaksbr as django_linebreaksbr
 from django.template.defaultfilters import timesince_filter, timeuntil_filter
 from django.template.defaulttags import querystring as django_querystring
 from django.templatetags.static import static
@@ -53,6 +54,11 @@ def date(value, format=None):
     return django_date(value, format)
 
 
+def linebreaksbr(value):
+    """Django's |linebreaksbr: the text escaped, its line breaks as <br>."""
+    return django_linebreaksbr(value, autoescape=True)
+
+
 def default(value, fallback=""):
     """Django's |default: the fallback for any false value (None, "", 0, an empty list)."""
     return value or fallback
@@ -72,6 +78,7 @@ def environment(**options):
             "default": default,
             "capfirst": capfirst,
             "linebreaks": lambda value: mark_safe(linebreaks(value, autoescape=True)),
+            "linebreaksbr": linebreaksbr,
         }
     )
     return env

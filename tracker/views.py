@@ -366,8 +366,9 @@ def state_detail(request, iso2):
         "assignments": assignments,
         "today": today,
         "at_meetings": state_at_meetings(state),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/state_detail.html", context)
+    return render(request, "tracker/state_detail.html", context, using="jinja2")
 
 
 # --- change history ----------------------------------------------------------------------
