@@ -109,3 +109,10 @@ class Jinja2HelpersTestCase(SimpleTestCase):
     def test_text_is_escaped_and_marked_safe_html_is_not(self):
         self.assertEqual(self.render("{{ v }}", v="<b>&"), "&lt;b&gt;&amp;")
         self.assertEqual(self.render("{{ v|linebreaks }}", v="a <b>\n\nc"), "<p>a &lt;b&gt;</p>\n\n<p>c</p>")
+
+    def test_translations_use_djangos_active_language(self):
+        with translation.override("fr"):
+            self.assertEqual(
+                self.render('{{ _("January") }} {% trans %}January{% endtrans %}'), "janvier janvier"
+            )
+        self.assertEqual(self.render('{{ _("January") }}'), "January")

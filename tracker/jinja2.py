@@ -7,9 +7,10 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
-``{% querystring %}``) and the filters ``date``, ``timesince``, ``timeuntil`` and
-``default`` (Django's: empty values too, not only undefined ones), ``capfirst``,
-``linebreaks`` and ``linebreaksbr``.
+``{% querystring %}``), the filters ``date``, ``timesince``, ``timeuntil``, ``default``
+(Django's: empty values too, not only undefined ones), ``capfirst``, ``linebreaks`` and
+``linebreaksbr``, and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
+``_("…")``) through Django's gettext in the active language.
 """
 
 import datetime
@@ -25,7 +26,7 @@ from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
 
 
@@ -68,7 +69,10 @@ def environment(**options):
     # As in Django templates, a missing value (or an attribute of one) shows as nothing,
     # with DEBUG on as well (Django's default there would print the lookup).
     options["undefined"] = ChainableUndefined
+    # Translations: Jinja2's {% trans %} and _() with Django's gettext (the active language).
+    options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
     env.globals.update({"url": url, "static": static, "querystring": querystring})
     env.filters.update(
         {
