@@ -1,6 +1,8 @@
-"""The public pages Jinja2 renders (templates/jinja2/): escaping, helpers, and the test client's view of them."""
+"""The public pages Jinja2 renders (templates/jinja2/): escaping, helpers, the test client's view of
+them; and the leaner row building behind them."""
 
 import datetime
+from unittest import mock
 
 import jinja2
 from django.http import QueryDict
@@ -8,10 +10,12 @@ from django.template import engines
 from django.test import SimpleTestCase, TestCase
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests import factory
 from tracker.addresses import state_address
-from tracker.models import State
+from tracker.models import Participation, State, Treaty
 
 D = datetime.date
 
@@ -116,3 +120,58 @@ class Jinja2HelpersTestCase(SimpleTestCase):
                 self.render('{{ _("January") }} {% trans %}January{% endtrans %}'), "janvier janvier"
             )
         self.assertEqual(self.render('{{ _("January") }}'), "January")
+
+
+FIELDS = (
+    "signature_date",
+    "deposit_date",
+    "instrument",
+    "provisional_application_date",
+    "entry_into_force_date",
+    "withdrawal_notice_date",
+    "withdrawal_effective_date",
+    "in_conflict_at_expiry",
+    "conflict_ended_on",
+)
+days = st.one_of(st.none(), st.dates(min_value=D(2008, 1, 1), max_value=D(2030, 12, 31)))
+
+
+class KnownOnTestCase(SimpleTestCase):
+    """Participation.known_on skips its copy when nothing is after the day: the same facts either way."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        signature=days,
+        deposit=days,
+        provisional=days,
+        entry=days,
+        notice=days,
+        effective=days,
+        conflict=st.booleans(),
+        ended=days,
+        threshold=days,
+        as_of=st.dates(min_value=D(2008, 1, 1), max_value=D(2030, 12, 31)),
+    )
+    def test_the_same_facts_as_the_copy(
+        self, signature, deposit, provisional, entry, notice, effective, conflict, ended, threshold, as_of
+    ):
+        treaty = Treaty(slug="t", threshold_date=threshold)
+        participation = Participation(
+            treaty=treaty,
+            signature_date=signature,
+            deposit_date=deposit,
+            instrument="ratification" if deposit else "",
+            provisional_application_date=provisional,
+            entry_into_force_date=entry,
+            withdrawal_notice_date=notice,
+            withdrawal_effective_date=effective,
+            in_conflict_at_expiry=conflict,
+            conflict_ended_on=ended,
+        )
+        known = participation.known_on(as_of)
+        with mock.patch.object(Participation, "_changes_after", return_value=True):
+            copied = participation.known_on(as_of)
+        self.assertEqual([getattr(known, f) for f in FIELDS], [getattr(copied, f) for f in FIELDS])
+        # The original is never changed.
+        self.assertEqual(participation.signature_date, signature)
+        self.assertEqual(participation.entry_into_force_date, entry)
