@@ -170,13 +170,9 @@ def dashboard(request):
 def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
     form = StateListForm(request.GET)
-    rows = form.rows()
-    address = state_address()
-    for row in rows:
-        row.url = address(row.state)
     context = {
         "form": form,
-        "rows": rows,
+        "rows": form.rows(),
         "treaty": form.chosen_treaty,
         "as_of": form.as_of_date,
         "today": timezone.localdate(),
@@ -188,6 +184,7 @@ def state_list(request):
         "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
+        "state_address": state_address(),
     }
     return render(request, "tracker/state_list.html", context, using="jinja2")
 
