@@ -21,7 +21,38 @@ def chromium_available():
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
 
 
+def instrument_jinja2():
+    """Let the test client see the pages Jinja2 renders as it sees Django templates' pages.
+
+    Django's test set-up makes Django templates send ``template_rendered`` (so that
+    ``response.context`` and ``response.templates`` exist); its Jinja2 backend sends
+    nothing. This does for Jinja2 what Django does for its own templates: the signal
+    with the template and the page's full context (context processors included),
+    before the page renders, so the page's context comes before any form widget's.
+    """
+    from django.template import Context
+    from django.template.backends import jinja2
+    from django.test.signals import template_rendered
+
+    render = jinja2.Template.render
+    if getattr(render, "instrumented", False):
+        return
+
+    def instrumented_render(self, context=None, request=None):
+        context = dict(context or {})
+        if request is not None:
+            context["request"] = request
+            for processor in self.backend.template_context_processors:
+                context.update(processor(request))
+        template_rendered.send(sender=self, template=self.template, context=Context(context))
+        return render(self, context, request)
+
+    instrumented_render.instrumented = True
+    jinja2.Template.render = instrumented_render
+
+
 def pytest_configure(config):
+    instrument_jinja2()
     # The public page cache (tracker/caching.py) would serve a page rendered by an
     # earlier request or test, without its context and its queries: tests switch it
     # on where they test it, with override_settings(PUBLIC_CACHE=True).

@@ -181,7 +181,7 @@ def deadline_dict(obligation, as_of, url):
                 "outcome": e.state_on(as_of) if e.state_on(as_of) != "decided" else e.decision,
                 "new_deadline": partial_dates.iso(e.new_deadline, e.new_deadline_precision),
             }
-            for e in obligation.extensions.all()
+            for e in obligation.extension_list()
         ],
         "as_of": as_of.isoformat(),
         "url": url,

@@ -1,8 +1,9 @@
 """Numbered source notes for a printed page: each source once, numbered in the order the page first cites it.
 
-The State page puts a SourceNotes in its context; includes/source.html asks it
+The State page puts a SourceNotes in its context; the source_line macro
+(templates/jinja2/includes/source.html, imported with the page context) asks it
 for a source's number as it renders (so the numbers follow the reading order)
-and includes/source_notes.html lists them at the end. On screen the numbers and
+and templates/jinja2/includes/source_notes.html lists them at the end. On screen the numbers and
 the list are hidden; in print they replace the long "Source: …" texts (site.css).
 """
 

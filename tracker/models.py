@@ -1188,13 +1188,18 @@ class Participation(Record):
         )
 
     def known_on(self, as_of):
-        """This participation as it was known on ``as_of``: an unsaved copy without the later facts.
+        """This participation as it was known on ``as_of``: a copy without the later facts (not to be
+        saved), or the participation itself when it has none.
 
         A signature, deposit or withdrawal notice after ``as_of`` is left out, and
         so is what follows from it. Entry into force was known once the deposit
         was made and, for the first instruments, once the treaty's deciding
         deposit was (its date follows from that one).
         """
+        if not self._changes_after(as_of):
+            # Nothing to leave out: the participation itself (a long list's copies were a
+            # fifth of the dashboard, docs/performance.md).
+            return self
         known = copy.copy(self)
         if known.signature_date and known.signature_date > as_of:
             known.signature_date = None
@@ -1212,6 +1217,26 @@ class Participation(Record):
         if known.provisional_application_date and known.provisional_application_date > as_of:
             known.provisional_application_date = None
         return known
+
+    def _changes_after(self, as_of):
+        """True when known_on(as_of) leaves something out (the same tests, without the copy)."""
+
+        def later(day):
+            return day is not None and day > as_of
+
+        deposit_known = self.deposit_date is not None and not later(self.deposit_date)
+        threshold = self.treaty.threshold_date
+        entry_unknown = self.entry_into_force_date is not None and (
+            not deposit_known or threshold is None or threshold > as_of
+        )
+        return (
+            later(self.signature_date)
+            or later(self.deposit_date)
+            or entry_unknown
+            or later(self.withdrawal_notice_date)
+            or later(self.conflict_ended_on)
+            or later(self.provisional_application_date)
+        )
 
     def withdrawal_pending(self, as_of=None):
         """True when the State has notified withdrawal by ``as_of`` and it has not taken effect."""
@@ -1399,8 +1424,14 @@ class ObligationQuerySet(RecordQuerySet):
 
     def with_extensions(self):
         """With their extensions and those extensions' meetings, for status() and deadline_on()."""
+        # A plain list (to_attr): Django copies a queryset per obligation otherwise, which
+        # was a third of /deadlines/ (docs/performance.md). Read it with extension_list().
         return self.prefetch_related(
-            Prefetch("extensions", queryset=Extension.objects.select_related("meeting").order_by("pk"))
+            Prefetch(
+                "extensions",
+                queryset=Extension.objects.select_related("meeting").order_by("pk"),
+                to_attr="prefetched_extensions",
+            )
         )
 
     def upcoming(self, as_of, days=None):
@@ -1638,6 +1669,14 @@ class Obligation(Record):
         end = partial_dates.period_end(self.completed_on, self.completed_precision)
         return end if end <= as_of else None
 
+    def extension_list(self):
+        """The extensions: those prefetched (with_extensions(), or a Prefetch of
+        "extensions") as they are, else a query."""
+        if hasattr(self, "prefetched_extensions"):
+            return self.prefetched_extensions
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("extensions")
+        return prefetched if prefetched is not None else self.extensions.all()
+
     def deadline_on(self, as_of=None):
         """The deadline as it stood on ``as_of``: an extension counts from the day it was decided.
 
@@ -1646,7 +1685,7 @@ class Obligation(Record):
         as_of = as_of or today()
         granted = [
             (e.known_from, e.new_deadline)
-            for e in self.extensions.all()
+            for e in self.extension_list()
             if e.decision == Extension.Decision.GRANTED
         ]
         return rules.deadline_on(as_of, self.original_deadline, granted)
@@ -1668,7 +1707,7 @@ class Obligation(Record):
         applies = self.applies
         if applies is not True or self.completed_by(as_of):
             return rules.obligation_status(as_of, None, applies, self.completed_by(as_of))
-        requests = [e.state_on(as_of) for e in self.extensions.all()]
+        requests = [e.state_on(as_of) for e in self.extension_list()]
         return rules.obligation_status(
             as_of,
             self.deadline_on(as_of),
@@ -1681,7 +1720,7 @@ class Obligation(Record):
     @property
     def decision_not_recorded(self):
         """True when the record lacks the outcome of an extension request whose meeting is over (today)."""
-        return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extensions.all())
+        return any(e.state_on(today()) == rules.DECISION_NOT_RECORDED for e in self.extension_list())
 
     def withdrawal_pending(self, as_of=None):
         """True when the State has notified withdrawal by ``as_of`` and it has not taken effect."""

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from tracker import charts, exports, footnotes, history, partial_dates, rules, views_reports, worldmap
+from tracker.addresses import state_address
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
@@ -163,8 +164,9 @@ def dashboard(request):
         "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
         "world_map": world_map,
+        "state_address": state_address(),
     }
-    return render(request, "tracker/dashboard.html", context)
+    return render(request, "tracker/dashboard.html", context, using="jinja2")
 
 
 # --- the States list and its downloads ---------------------------------------------
@@ -189,8 +191,9 @@ def state_list(request):
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
         "world_map": _state_list_map(form),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/state_list.html", context)
+    return render(request, "tracker/state_list.html", context, using="jinja2")
 
 
 def _state_list_map(form):
@@ -393,8 +396,9 @@ def state_detail(request, iso2):
         "at_meetings": state_at_meetings(state),
         # Printed, the page cites its sources by number and lists them at the end.
         "source_notes": footnotes.SourceNotes(),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/state_detail.html", context)
+    return render(request, "tracker/state_detail.html", context, using="jinja2")
 
 
 # --- change history ----------------------------------------------------------------------
@@ -434,7 +438,7 @@ def _change_page(request, state=None):
 @_without_empty_parameters
 def change_list(request):
     """Every edit to the public record, newest first, filterable by State, kind and dates."""
-    return render(request, "tracker/change_list.html", _change_page(request))
+    return render(request, "tracker/change_list.html", _change_page(request), using="jinja2")
 
 
 def state_history(request, iso2):
@@ -444,7 +448,7 @@ def state_history(request, iso2):
     state = get_object_or_404(State, iso2=iso2.upper())
     context = _change_page(request, state=state)
     context["state"] = state
-    return render(request, "tracker/change_list.html", context)
+    return render(request, "tracker/change_list.html", context, using="jinja2")
 
 
 # --- deadlines ---------------------------------------------------------------------------
@@ -480,8 +484,9 @@ def deadline_list(request):
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
         "query": clean_query(deadlines.form),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/deadline_list.html", context)
+    return render(request, "tracker/deadline_list.html", context, using="jinja2")
 
 
 def _listed_deadlines(request):
@@ -573,8 +578,8 @@ def working_groups(request):
         (section["groups"] if group.seats > 1 else section["roles"]).append(group)
         if group.serving:
             section["current"].append(group)
-    context = {"sections": list(sections.values()), "today": today}
-    return render(request, "tracker/working_groups.html", context)
+    context = {"sections": list(sections.values()), "today": today, "state_address": state_address()}
+    return render(request, "tracker/working_groups.html", context, using="jinja2")
 
 
 def working_groups_json(request):
@@ -607,7 +612,8 @@ def meeting_list(request):
     return render(
         request,
         "tracker/meeting_list.html",
-        {"meetings": _meetings().in_reading_order(today), "today": today},
+        {"meetings": _meetings().in_reading_order(today), "today": today, "state_address": state_address()},
+        using="jinja2",
     )
 
 

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.shortcuts import render
 
 from tracker import exports, rules
+from tracker.addresses import state_address
 from tracker.models import Participation, TransparencyReport, today
 from tracker.report_filters import COLUMN_LABELS, COLUMNS, CalendarReportsForm, ReportFilterForm
 
@@ -86,8 +87,9 @@ def report_list(request):
         "filtered": form.filtered,
         "ignored": form.ignored,
         "query": form.query(),
+        "state_address": state_address(),
     }
-    return render(request, "tracker/report_list.html", context)
+    return render(request, "tracker/report_list.html", context, using="jinja2")
 
 
 def _url_for(request):

@@ -1,0 +1,88 @@
+"""The Jinja2 environment of the public pages rendered by Jinja2 (templates/jinja2/).
+
+Django's template language spends most of a long list's time resolving variables
+and running filters per cell; Jinja2 compiles a template to Python once, so a row
+costs a few attribute reads (docs/performance.md, "Render fast"). The admin and the
+other pages stay on Django templates. Autoescaping is on, as in Django templates.
+
+What the templates may call, named as in Django templates where there is one:
+``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
+``{% querystring %}``), the filters ``date``, ``timesince``, ``timeuntil``, ``default``
+(Django's: empty values too, not only undefined ones), ``capfirst``, ``linebreaks`` and
+``linebreaksbr``, and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
+``_("…")``) through Django's gettext in the active language.
+"""
+
+import datetime
+import functools
+
+from django.template.defaultfilters import date as django_date
+from django.template.defaultfilters import linebreaksbr as django_linebreaksbr
+from django.template.defaultfilters import timesince_filter, timeuntil_filter
+from django.template.defaulttags import querystring as django_querystring
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.timezone import template_localtime
+from django.utils.translation import get_language, gettext, ngettext
+from jinja2 import ChainableUndefined, Environment
+
+
+def url(name, *args, **kwargs):
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def querystring(query, **changes):
+    """Django's {% querystring query name=value %}: the query with changes, "?…", or "" when empty."""
+    return django_querystring(None, query, **changes)
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(value, format, language):
+    return django_date(value, format)
+
+
+def date(value, format=None):
+    """Django's |date. A day's text is kept (per format and language): long lists show the
+    same days again and again, and Django's date formatting is slow; times are shown in the
+    site's time zone, as Django templates show them."""
+    if type(value) is datetime.date:
+        return _date(value, format, get_language())
+    if isinstance(value, datetime.datetime):
+        value = template_localtime(value)
+    return django_date(value, format)
+
+
+def linebreaksbr(value):
+    """Django's |linebreaksbr: the text escaped, its line breaks as <br>."""
+    return django_linebreaksbr(value, autoescape=True)
+
+
+def default(value, fallback=""):
+    """Django's |default: the fallback for any false value (None, "", 0, an empty list)."""
+    return value or fallback
+
+
+def environment(**options):
+    # As in Django templates, a missing value (or an attribute of one) shows as nothing,
+    # with DEBUG on as well (Django's default there would print the lookup).
+    options["undefined"] = ChainableUndefined
+    # Translations: Jinja2's {% trans %} and _() with Django's gettext (the active language).
+    options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
+    env = Environment(**options)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update({"url": url, "static": static, "querystring": querystring})
+    env.filters.update(
+        {
+            "date": date,
+            "timesince": timesince_filter,
+            "timeuntil": timeuntil_filter,
+            "default": default,
+            "capfirst": capfirst,
+            "linebreaks": lambda value: mark_safe(linebreaks(value, autoescape=True)),
+            "linebreaksbr": linebreaksbr,
+        }
+    )
+    return env
