@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import path, register_converter
 
-from tracker import views, views_reports
+from tracker import views, views_map, views_meetings, views_profile, views_reports
+from tracker.api import api
 from tracker.feeds import ChangeFeed
 
 
@@ -47,11 +48,6 @@ urlpatterns = [
     path("reports/", views_reports.report_list, name="report-list"),
     path("reports.csv", views_reports.reports_csv, name="reports-csv"),
     path("reports.json", views_reports.reports_json, name="reports-json"),
-]
-
-from tracker import views_meetings  # noqa: E402  (a meeting's record: statements, pledges, organisations)
-
-urlpatterns += [
     # /meetings/<slug>/ (e.g. ccm-2msp) and its data
     path("meetings/<slug:slug>/", views_meetings.meeting_detail, name="meeting-detail"),
     path("meetings/<slug:slug>.json", views_meetings.meeting_detail_json, name="meeting-detail-json"),
@@ -60,21 +56,10 @@ urlpatterns += [
     path("pledges.csv", views_meetings.pledges_csv, name="pledges-csv"),
     path("pledges.json", views_meetings.pledges_json, name="pledges-json"),
     path("organisations/<slug:slug>/", views_meetings.organisation_detail, name="organisation-detail"),
-]
-
-from tracker.api import api  # noqa: E402  (the read API and its OpenAPI schema)
-
-urlpatterns += [path("api/v1/", api.urls)]
-
-from tracker import views_map  # noqa: E402  (the world map as an image)
-
-urlpatterns += [
     # /map.svg?treaty=&as_of= (the world map of /states/ and the dashboard, as an image)
     path("map.svg", views_map.world_map_svg, name="world-map"),
-]
-
-from tracker import views_profile  # noqa: E402  (a State's printed profile as a PDF)
-
-urlpatterns += [
+    # A State's printed profile as a PDF
     path("states/<iso2:iso2>/profile.pdf", views_profile.state_profile_pdf, name="state-profile-pdf"),
+    # The read API and its OpenAPI schema
+    path("api/v1/", api.urls),
 ]
