@@ -28,6 +28,8 @@ from tracker.models import Declaration, Obligation, Participation, RatificationS
 D = datetime.date.fromisoformat
 AS_AT = D("2026-02-03")
 PAGES = settings.BASE_DIR / "tests" / "data" / "untc"
+# The depositary's status pages as at 3 February 2026 (tests/data/untc/README.md).
+STATUS_PAGES = {"apmbc": "apmbc_XXVI-5_2026-02-03.html", "att": "att_XXVI-8_2026-02-03.html"}
 
 
 def _tool():
@@ -103,7 +105,7 @@ class RecordTests(ShippedTreatiesTestCase):
         tool = _tool()
         names = tool._names()
         for slug in ("apmbc", "att"):
-            rows, _ = tool.read_page((PAGES / f"{slug}_status_2026-02-03.html").read_text(encoding="utf-8"))
+            rows, _ = tool.read_page((PAGES / STATUS_PAGES[slug]).read_text(encoding="utf-8"))
             shipped = {
                 p.state.iso2: p
                 for p in Participation.objects.filter(treaty__slug=slug).select_related("state")
@@ -133,7 +135,7 @@ class RecordTests(ShippedTreatiesTestCase):
         tool = _tool()
         names = tool._names()
         for slug in ("apmbc", "att"):
-            text = (PAGES / f"{slug}_status_2026-02-03.html").read_text(encoding="utf-8")
+            text = (PAGES / STATUS_PAGES[slug]).read_text(encoding="utf-8")
             expected = {
                 tool._iso(names, name): "\n".join(paragraphs)
                 for table, name, paragraphs in tool.read_declarations(text)
@@ -159,9 +161,7 @@ class RecordTests(ShippedTreatiesTestCase):
         )
         for declaration in territorial.select_related("participation__treaty"):
             slug = declaration.participation.treaty.slug
-            page = html.unescape(
-                re.sub(r"<[^>]+>", " ", (PAGES / f"{slug}_status_2026-02-03.html").read_text("utf-8"))
-            )
+            page = html.unescape(re.sub(r"<[^>]+>", " ", (PAGES / STATUS_PAGES[slug]).read_text("utf-8")))
             page = " ".join(page.split())
             for paragraph in declaration.text.split("\n"):
                 with self.subTest(state=declaration.participation.state_id, paragraph=paragraph[:30]):
@@ -493,7 +493,7 @@ class ToolTests(TestCase):
         tool = _tool()
         data = settings.BASE_DIR / "fixtures" / "data"
         for slug in ("apmbc", "att"):
-            page = PAGES / f"{slug}_status_2026-02-03.html"
+            page = PAGES / STATUS_PAGES[slug]
             shipped = data / slug / "participations.csv"
             out = io.StringIO()
             with contextlib.redirect_stdout(out):
@@ -514,14 +514,12 @@ class ToolTests(TestCase):
     def test_the_tool_finds_columns_by_their_header_text(self):
         """The ATT's page has a provisional-application column; the APMBC's has none."""
         tool = _tool()
-        att, _ = tool.read_page((PAGES / "att_status_2026-02-03.html").read_text(encoding="utf-8"))
+        att, _ = tool.read_page((PAGES / STATUS_PAGES["att"]).read_text(encoding="utf-8"))
         estonia = next(row for row in att if row["name"] == "Estonia")
         self.assertEqual(
             (estonia["provisional_application_date"], estonia["instrument"]), ("2014-04-02", "approval")
         )
-        apmbc, withdrawals = tool.read_page(
-            (PAGES / "apmbc_status_2026-02-03.html").read_text(encoding="utf-8")
-        )
+        apmbc, withdrawals = tool.read_page((PAGES / STATUS_PAGES["apmbc"]).read_text(encoding="utf-8"))
         self.assertEqual(len(apmbc), 166)
         self.assertEqual(
             withdrawals[depositary.normalise_name("Finland")]["withdrawal_notice_date"], "2025-07-10"
@@ -531,7 +529,7 @@ class ToolTests(TestCase):
 def test_the_kept_pages_are_real_status_lists():
     """Each kept page says which treaty it is and when it was printed."""
     for slug, title in (("apmbc", "Anti-Personnel Mines"), ("att", "Arms Trade Treaty")):
-        text = (PAGES / f"{slug}_status_2026-02-03.html").read_text(encoding="utf-8")
+        text = (PAGES / STATUS_PAGES[slug]).read_text(encoding="utf-8")
         assert title in text
         assert "STATUS AS AT : 03-02-2026" in text
 
