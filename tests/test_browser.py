@@ -6,29 +6,13 @@ Screenshots of every page, at desktop and phone width, go to test-artifacts/
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM
+from tests.browser import ARTIFACTS, BrowserTestCase
 
-# Playwright's sync API runs an event loop in this thread; Django must allow its ORM here.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = [
     ("dashboard", "/"),
     ("states", "/states/"),
@@ -45,23 +29,7 @@ PAGES = [
 
 
 @pytest.mark.browser
-class PublicSiteBrowserTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
-        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-
+class PublicSiteBrowserTestCase(BrowserTestCase):
     def setUp(self):
         call_command("load_shipped_data", stdout=io.StringIO())
         self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)

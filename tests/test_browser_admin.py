@@ -4,40 +4,19 @@ Skipped where Debian's Chromium is missing (as on the machine these were written
 in CI, which installs it)."""
 
 import io
-import os
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 from django.test import Client
 
 from tests import factory
-from tests.conftest import CHROMIUM
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, BrowserTestCase
 from tracker.models import Participation
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.mark.browser
-class AdminBrowserTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
-        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-
+class AdminBrowserTestCase(BrowserTestCase):
     def setUp(self):
         call_command("load_shipped_data", stdout=io.StringIO())
         client = Client()

@@ -2,35 +2,15 @@
 runs from the site's own static files under the site's Content-Security-Policy, with nothing blocked and
 no request to another site, and reads the schema."""
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 
-from tests.conftest import CHROMIUM
-from tests.test_browser import CHROMIUM_ARGS
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.browser import BrowserTestCase
 
 
 @pytest.mark.browser
-class ApiDocsBrowserTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
-        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-
+class ApiDocsBrowserTestCase(BrowserTestCase):
     def test_swagger_ui_runs_under_the_csp_from_local_files(self):
         page = self.browser.new_page(viewport={"width": 390, "height": 800})
         problems, hosts = [], set()

@@ -2,17 +2,12 @@
 with the shipped data. Screenshots go to test-artifacts/ (git-ignored) for a person to look at."""
 
 import io
-import os
 import re
 
 import pytest
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from tests.browser import ARTIFACTS, BrowserTestCase
 
 
 def pdf_pages(pdf):
@@ -23,23 +18,7 @@ def pdf_pages(pdf):
 
 
 @pytest.mark.browser
-class MapAndPrintBrowserTestCase(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
-        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-
+class MapAndPrintBrowserTestCase(BrowserTestCase):
     def setUp(self):
         call_command("load_shipped_data", stdout=io.StringIO())
 

@@ -3,39 +3,18 @@
 
 Skipped where Chromium is missing, like the other browser tests."""
 
-import os
-
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.test import Client
 
 from tests import factory
-from tests.conftest import CHROMIUM, create_role_groups
-from tests.test_browser import ARTIFACTS, CHROMIUM_ARGS
+from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.conftest import create_role_groups
 from tracker.models import AgendaTopic, Organisation, Statement
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 
 @pytest.mark.browser
-class SpeakerBrowserTests(StaticLiveServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        from playwright.sync_api import sync_playwright
-
-        cls.playwright = sync_playwright().start()
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else "chromium"
-        cls.browser = cls.playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        ARTIFACTS.mkdir(exist_ok=True)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.close()
-        cls.playwright.stop()
-        super().tearDownClass()
-
+class SpeakerBrowserTests(BrowserTestCase):
     def setUp(self):
         create_role_groups()  # emptied by an earlier TransactionTestCase's flush
         self.w = factory.make_admin_world()
