@@ -29,7 +29,7 @@ from tracker import exports, exports_proceedings, history, views, views_meetings
 from tracker.filters import ChangeFilterForm, DeadlineFilter, DeadlineOptionsForm, StateListForm
 from tracker.filters_proceedings import PledgeFilterForm
 from tracker.formfields import DayField
-from tracker.models import Obligation, Pledge, Source, State, Treaty
+from tracker.models import Meeting, Obligation, Pledge, Source, State, Treaty
 from tracker.report_filters import COLUMNS, ReportFilterForm
 
 CHANGES_PER_PAGE = 50
@@ -616,7 +616,9 @@ def obligations(
 def meetings(request):
     """Every meeting, the next one first, then the past ones newest first, with parts and documents."""
     today = timezone.localdate()
-    return exports.meetings_body(views._meetings().in_reading_order(today), views._url_for(request))
+    return exports.meetings_body(
+        Meeting.objects.with_outcomes().in_reading_order(today), views._url_for(request)
+    )
 
 
 # (exclude_unset: a statement has its tracker counts only when it cites a count, as on the page.)

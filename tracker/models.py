@@ -1765,6 +1765,25 @@ class Obligation(Record):
 
 
 class MeetingQuerySet(RecordQuerySet):
+    def with_outcomes(self):
+        """Meetings with what their pages and data show: place, presidency, parts, documents, and the
+        decisions they took (extension requests, working groups established, coordinators appointed)."""
+        extensions = Extension.objects.select_related(
+            "obligation__participation__state", "obligation__participation__treaty", "meeting", "source"
+        )
+        appointments = CoordinatorAssignment.objects.select_related("state", "group").order_by(
+            "group__position", "state__name"
+        )
+        return self.select_related(
+            "treaty", "country", "president_state", "announced_in", "source", "president_designated_at"
+        ).prefetch_related(
+            Prefetch("extensions", queryset=extensions),
+            Prefetch("working_groups_established", queryset=WorkingGroup.objects.select_related("treaty")),
+            Prefetch("appointments", queryset=appointments),
+            Prefetch("parts", queryset=MeetingPart.objects.select_related("source")),
+            Prefetch("documents", queryset=Document.objects.select_related("source", "submitted_by_state")),
+        )
+
     def in_reading_order(self, as_of):
         """The meetings as readers look for them: those still to come first (the next one on top),
         then the past ones, newest first. Returns a list."""

@@ -30,10 +30,8 @@ from tracker.filters import (
 from tracker.models import (
     CoordinatorAssignment,
     Declaration,
-    Document,
     Extension,
     Meeting,
-    MeetingPart,
     Obligation,
     Participation,
     RatificationStep,
@@ -588,31 +586,17 @@ def working_groups_json(request):
     return exports.working_groups_json(list(_groups(today)), today, _url_for(request))
 
 
-def _meetings():
-    extensions = Extension.objects.select_related(
-        "obligation__participation__state", "obligation__participation__treaty", "meeting", "source"
-    )
-    appointments = CoordinatorAssignment.objects.select_related("state", "group").order_by(
-        "group__position", "state__name"
-    )
-    return Meeting.objects.select_related(
-        "treaty", "country", "president_state", "announced_in", "source", "president_designated_at"
-    ).prefetch_related(
-        Prefetch("extensions", queryset=extensions),
-        Prefetch("working_groups_established", queryset=WorkingGroup.objects.select_related("treaty")),
-        Prefetch("appointments", queryset=appointments),
-        Prefetch("parts", queryset=MeetingPart.objects.select_related("source")),
-        Prefetch("documents", queryset=Document.objects.select_related("source", "submitted_by_state")),
-    )
-
-
 def meeting_list(request):
     """Meetings, the next one first, then the past ones newest first: place, dates, president, decisions."""
     today = timezone.localdate()
     return render(
         request,
         "tracker/meeting_list.html",
-        {"meetings": _meetings().in_reading_order(today), "today": today, "state_address": state_address()},
+        {
+            "meetings": Meeting.objects.with_outcomes().in_reading_order(today),
+            "today": today,
+            "state_address": state_address(),
+        },
         using="jinja2",
     )
 
@@ -620,4 +604,4 @@ def meeting_list(request):
 def meetings_json(request):
     """Every meeting as JSON, in the order of /meetings/."""
     today = timezone.localdate()
-    return exports.meetings_json(_meetings().in_reading_order(today), _url_for(request))
+    return exports.meetings_json(Meeting.objects.with_outcomes().in_reading_order(today), _url_for(request))

@@ -14,15 +14,10 @@ from tracker import exports, exports_proceedings
 from tracker.filters import clean_query, ignored_messages
 from tracker.filters_proceedings import PledgeFilterForm
 from tracker.models import (
-    CoordinatorAssignment,
-    Document,
-    Extension,
     Meeting,
-    MeetingPart,
     Organisation,
     Pledge,
     Statement,
-    WorkingGroup,
 )
 from tracker.views import _url_for, _without_empty_parameters
 
@@ -62,27 +57,10 @@ def _by_topic(statements):
 
 def _meeting_record(slug):
     """The meeting of ``slug`` with everything its page shows, or a 404."""
-    extensions = Extension.objects.select_related(
-        "obligation__participation__state", "obligation__participation__treaty", "meeting", "source"
-    )
-    appointments = CoordinatorAssignment.objects.select_related("state", "group").order_by(
-        "group__position", "state__name"
-    )
     meeting = get_object_or_404(
-        Meeting.objects.select_related(
-            "treaty",
-            "country",
-            "president_state",
-            "announced_in",
-            "source",
-            "president_designated_at",
-            "convened_by",
-        ).prefetch_related(
-            Prefetch("extensions", queryset=extensions),
-            Prefetch("working_groups_established", queryset=WorkingGroup.objects.select_related("treaty")),
-            Prefetch("appointments", queryset=appointments),
-            Prefetch("parts", queryset=MeetingPart.objects.select_related("source")),
-            Prefetch("documents", queryset=Document.objects.select_related("source", "submitted_by_state")),
+        Meeting.objects.with_outcomes()
+        .select_related("convened_by")
+        .prefetch_related(
             Prefetch(
                 "meetings_convened",
                 queryset=Meeting.objects.select_related("announced_in").order_by("start_date"),
