@@ -684,17 +684,9 @@ def working_groups(request):
 @api.get("/sources", response={200: SourceList}, tags=["sources"])
 def sources(request):
     """Every source the record cites (the documents its facts come from)."""
+    # A source as every download cites it, with its identity and notes.
     results = [
-        {
-            "id": s.pk,
-            "key": s.key,
-            "title": s.title,
-            "publisher": s.publisher or None,
-            "symbol": s.symbol or None,
-            "url": s.url or None,
-            "date": exports.partial_dates.iso(s.date, s.date_precision),
-            "notes": s.notes or None,
-        }
+        {"id": s.pk, "key": s.key, **exports._source(s), "notes": s.notes or None}
         for s in Source.objects.order_by("pk")
     ]
     return exports._clean({"count": len(results), "results": results})
