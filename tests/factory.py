@@ -359,3 +359,12 @@ def add_history(instance, versions, field, start=datetime.datetime(2012, 1, 1, t
             )
         )
     model.history.model.objects.bulk_create(rows)
+
+
+def assert_query_budgets(testcase, budgets, size):
+    """Each address of ``budgets`` ({url: queries}) answers 200 with exactly its number of queries
+    (one subtest per address, named with the data's ``size``)."""
+    for url, budget in budgets.items():
+        with testcase.subTest(url=url, size=size), testcase.assertNumQueries(budget):
+            response = testcase.client.get(url)
+            testcase.assertEqual(response.status_code, 200, response.content[:200])

@@ -8,6 +8,7 @@ version check (one query), with no page kept.
 
 from django.test import TestCase, override_settings
 
+from tests import factory
 from tests import test_query_budgets as record_budgets
 from tests import test_query_budgets_proceedings as proceedings_budgets
 from tests import test_query_budgets_reports as report_budgets
@@ -44,10 +45,7 @@ class BudgetChecks:
     budgets = {}
 
     def check(self, size):
-        for url, budget in self.budgets.items():
-            with self.subTest(url=url, size=size), self.assertNumQueries(budget):
-                response = self.client.get(url)
-                self.assertEqual(response.status_code, 200, response.content[:200])
+        factory.assert_query_budgets(self, self.budgets, size)
 
     @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=0)
     def test_endpoints_keep_their_budget_as_the_data_grows(self):

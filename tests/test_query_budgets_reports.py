@@ -64,10 +64,7 @@ class ReportQueryBudgetTestCase(TestCase):
         cls.admin = factory.make_user("root", superuser=True)
 
     def check(self, budgets, size):
-        for url, budget in budgets.items():
-            with self.subTest(url=url, size=size), self.assertNumQueries(budget):
-                response = self.client.get(url)
-                self.assertEqual(response.status_code, 200)
+        factory.assert_query_budgets(self, budgets, size)
 
     @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=0)
     def test_public_pages_keep_their_budget_as_the_data_grows(self):

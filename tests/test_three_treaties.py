@@ -467,9 +467,7 @@ class ThreeTreatiesQueryBudgetTests(TestCase):
             )
 
     def check(self, size, budgets=BUDGETS):
-        for url, budget in budgets.items():
-            with self.subTest(url=url, size=size), self.assertNumQueries(budget):
-                self.assertEqual(self.client.get(url).status_code, 200)
+        factory.assert_query_budgets(self, budgets, size)
 
     def test_admin_lists_keep_their_budget_with_three_treaties_as_the_data_grows(self):
         """The treaty, participation and obligation lists and the audit log, at both sizes."""
