@@ -6,7 +6,6 @@ tests skip with the reason shown in the summary (pytest -ra). Under CI (the
 CI variable set) a missing Chromium is a failure, not a skip.
 """
 
-import importlib
 import os
 import shutil
 
@@ -89,38 +88,12 @@ def pytest_collection_modifyitems(config, items):
             )
 
 
-def create_role_groups():
-    """Make the editors' and reviewers' groups with the migrations' own lists of permissions
-    (a TransactionTestCase's flush empties them, so such tests call this again)."""
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    from tracker.migrations._roles import assign
-    from tracker.models import TRACKED
-
-    roles = importlib.import_module("tracker.migrations.0003_role_groups")
-    if Group.objects.filter(name="editors").exists():
-        return
-    tracker = Permission.objects.filter(content_type__app_label="tracker")
-    editors = Group.objects.create(name="editors")
-    editors.permissions.set(tracker.filter(codename__in=roles._editor_codenames()))
-    reviewers = Group.objects.create(name="reviewers")
-    reviewers.permissions.set(
-        [
-            *tracker.filter(codename__in=roles._reviewer_codenames()),
-            *Permission.objects.filter(
-                content_type__app_label="auth", codename__in=["view_user", "view_group"]
-            ),
-        ]
-    )
-    later = [m._meta.model_name for m in TRACKED.values() if m._meta.model_name not in roles.TRACKER_MODELS]
-    assign(apps, later)
-
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database is made from the models (pytest.ini: --nomigrations), which is much
     faster than replaying every migration; the role groups those migrations create are then
     made with the migrations' own lists of permissions."""
+    from tests.factory import create_role_groups
+
     with django_db_blocker.unblock():
         create_role_groups()

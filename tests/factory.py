@@ -1,10 +1,14 @@
 """Plain builders for test data. Reference data comes from fixtures; everything else from here."""
 
 import datetime
+import importlib
 
-from django.contrib.auth.models import Group, User
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission, User
 
+from tracker.migrations._roles import assign
 from tracker.models import (
+    TRACKED,
     CoordinatorAssignment,
     Meeting,
     Obligation,
@@ -108,11 +112,35 @@ def obligation(participation, kind=Obligation.Kind.STOCKPILE):
     return participation.obligations.get(kind=kind)
 
 
+def create_role_groups():
+    """Make the editors' and reviewers' groups with the migrations' own lists of permissions
+    (a TransactionTestCase's flush empties them: make_user makes them again when asked for a role)."""
+    roles = importlib.import_module("tracker.migrations.0003_role_groups")
+    if Group.objects.filter(name="editors").exists():
+        return
+    tracker = Permission.objects.filter(content_type__app_label="tracker")
+    editors = Group.objects.create(name="editors")
+    editors.permissions.set(tracker.filter(codename__in=roles._editor_codenames()))
+    reviewers = Group.objects.create(name="reviewers")
+    reviewers.permissions.set(
+        [
+            *tracker.filter(codename__in=roles._reviewer_codenames()),
+            *Permission.objects.filter(
+                content_type__app_label="auth", codename__in=["view_user", "view_group"]
+            ),
+        ]
+    )
+    later = [m._meta.model_name for m in TRACKED.values() if m._meta.model_name not in roles.TRACKER_MODELS]
+    assign(apps, later)
+
+
 def make_user(username="alice", *, staff=True, superuser=False, groups=()):
     user = User.objects.create_user(username, f"{username}@example.org", "correct horse battery staple")
     user.is_staff = staff or superuser
     user.is_superuser = superuser
     user.save()
+    if groups:
+        create_role_groups()
     for name in groups:
         user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user

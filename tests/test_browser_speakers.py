@@ -9,14 +9,12 @@ from django.test import Client
 
 from tests import factory
 from tests.browser import ARTIFACTS, BrowserTestCase
-from tests.conftest import create_role_groups
 from tracker.models import AgendaTopic, Organisation, Statement
 
 
 @pytest.mark.browser
 class SpeakerBrowserTests(BrowserTestCase):
     def setUp(self):
-        create_role_groups()  # emptied by an earlier TransactionTestCase's flush
         self.w = factory.make_admin_world()
         self.topic = AgendaTopic.objects.create(slug="universalization", name="Universalization")
         self.icrc = Organisation.objects.create(
