@@ -97,3 +97,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         create_role_groups()
+
+
+@pytest.fixture(autouse=True)
+def _forget_derived_data():
+    """Rows kept per data version (tracker.derived) belong to one test's data: start each test without."""
+    from tracker import derived
+
+    derived.clear()
+    yield
+    derived.clear()

@@ -99,7 +99,7 @@ class ProceedingsQueryBudgetTestCase(TestCase):
     def check(self, budgets, size):
         factory.assert_query_budgets(self, budgets, size)
 
-    @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=0)
+    @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=0, DERIVED_MEMO=False)
     def test_public_pages_keep_their_budget_as_the_data_grows(self):
         self.check(PUBLIC, "small")
         self.grow()

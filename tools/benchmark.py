@@ -6,7 +6,11 @@ settings: DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, no SSL redirect)
 on 127.0.0.1 and measures with wrk (8 connections), for every public page,
 filtered lists and the pages other parts of the site add when they exist:
 
-* uncached: the page cache off (PUBLIC_CACHE_SECONDS=0), every request rendered;
+* uncached: the page cache off (PUBLIC_CACHE_SECONDS=0), every request rendered,
+  from the rows and parts each worker keeps for the data's version (tracker/derived.py),
+  as for any new filter combination of a version already read;
+* cold, in-process and one request at a time: nothing kept either (DERIVED_MEMO=false),
+  as for the first request after an edit;
 * cached: the page cache on and warm;
 * static: the same bytes, saved into STATIC_ROOT and served by whitenoise
   from the same server: the limit a page can approach.
@@ -25,6 +29,7 @@ generate_data) and reused afterwards; --rebuild builds them again. Only
     python tools/benchmark.py                               # both databases, 1,000,000 rows
     python tools/benchmark.py --history-rows 100000 --duration 5
     python tools/benchmark.py --only sqlite
+    python tools/benchmark.py --only sqlite --parts pages --pages states deadlines
 
 Needs wrk (Debian: apt-get install -y wrk) and gunicorn (requirements.txt).
 """
@@ -69,8 +74,10 @@ PAGES = [
 OPTIONAL_PAGES = [
     ("pledges", "/pledges/", "html"),
     ("reports", "/reports/", "html"),
-    ("meeting", "/meetings/2msp/", "html"),
+    ("meeting", "/meetings/ccm-2msp/", "html"),
     ("deadlines-apmbc", "/deadlines/?treaty=apmbc", "html"),
+    ("map", "/map.svg?treaty=apmbc", "svg"),
+    ("api-states", "/api/v1/states?region=africa", "json"),
 ]
 HISTORY_PAGES = [
     ("changes", "/changes/"),
@@ -306,6 +313,8 @@ def measure_pages(name, url, iso2, options):
         if absent:
             print(f"(not on this site, not measured: {', '.join(absent)})")
         paths += present
+    if options.pages:
+        paths = [p for p in paths if any(part in p[1] for part in options.pages)]
         bodies = [(page.replace(".", "-"), server.get(path), kind) for page, path, kind in paths]
     collect_static(bodies)
     results = {}
@@ -412,7 +421,8 @@ def service_times(url, paths, options):
     page's own cost, which load on the machine disturbs far less than wrk's.
     """
     code = SERVICE_TIME.replace("__PATHS__", repr(paths)).replace("__N__", str(options.samples))
-    env = {"PUBLIC_CACHE_SECONDS": "0", "ALLOWED_HOSTS": "testserver"}
+    # Nothing kept from one request to the next: the cost of the first request after an edit.
+    env = {"PUBLIC_CACHE_SECONDS": "0", "DERIVED_MEMO": "false", "ALLOWED_HOSTS": "testserver"}
     output = django_eval(url, code, env)
     times = {}
     for line in output.splitlines():
@@ -465,15 +475,15 @@ def print_pages(name, results):
     print(f"\n### {name}: pages against the static-file limit\n")
     print(
         "| page | static req/s | cached req/s | static ÷ cached | cached p50 / p99 ms "
-        "| uncached req/s | uncached p50 / p99 ms | uncached alone: median / p90 ms |"
+        "| uncached req/s | uncached ÷ static | uncached p50 / p99 ms | cold, alone: median / p90 ms |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results.values():
         (srps, _, _), (crps, c50, c99), (urps, u50, u99) = r["static"], r["cached"], r["uncached"]
         a50, a90 = r["alone"]
         print(
             f"| `{r['path']}` | {srps:,.0f} | {crps:,.0f} | {srps / crps:.2f}× | {c50:.1f} / {c99:.1f} "
-            f"| {urps:,.0f} | {u50:.1f} / {u99:.1f} | {a50:.1f} / {a90:.1f} |"
+            f"| {urps:,.0f} | {urps / srps:.2f}× | {u50:.1f} / {u99:.1f} | {a50:.1f} / {a90:.1f} |"
         )
 
 
@@ -538,6 +548,19 @@ def main():
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=["pages", "instances", "history", "saves"],
+        default=["pages", "instances", "history", "saves"],
+        help="what to measure (default: all of it)",
+    )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PART",
+        help="measure only the pages whose address contains one of these",
+    )
     options = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: install it (Debian: apt-get install -y wrk) and run this again.")
@@ -554,12 +577,15 @@ def main():
     report = {}
     for name, sizes in urls.items():
         iso2 = busiest_state(sizes["large"])
-        report[name] = {
-            "pages": measure_pages(name, sizes["large"], iso2, options),
-            "instances": measure_instances(name, sizes["large"], iso2, options),
-            "history": measure_history(name, sizes, iso2, options),
-            "saves": measure_saves(name, sizes["large"], options),
-        }
+        report[name] = {}
+        if "pages" in options.parts:
+            report[name]["pages"] = measure_pages(name, sizes["large"], iso2, options)
+        if "instances" in options.parts:
+            report[name]["instances"] = measure_instances(name, sizes["large"], iso2, options)
+        if "history" in options.parts:
+            report[name]["history"] = measure_history(name, sizes, iso2, options)
+        if "saves" in options.parts:
+            report[name]["saves"] = measure_saves(name, sizes["large"], options)
     if options.json:
         Path(options.json).write_text(json.dumps(report, indent=2))
 

@@ -40,11 +40,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from tracker import history
+from tracker import derived, history
 
 # Response headers that are not stored with a page: they are set per request.
 PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
@@ -141,7 +141,13 @@ class PublicPageCacheMiddleware:
             response["X-Cache"] = "hit"
             return self.stamp(response, etag, last_modified)
 
-        response = self.get_response(request)
+        # Rows and parts derived from this version of the data are kept for the next request.
+        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+        token = derived.current_version.set(f"{version}|{language}")
+        try:
+            response = self.get_response(request)
+        finally:
+            derived.current_version.reset(token)
         if not self.cacheable(response):
             return response
         if latest is NOT_READ:

@@ -12,7 +12,7 @@ import datetime
 import icalendar
 from django.http import HttpResponse, JsonResponse
 
-from tracker import partial_dates
+from tracker import derived, partial_dates
 from tracker.plaintext import plain, safe_cell
 
 # The columns of /states.csv and the keys of each /states.json row, in order.
@@ -64,7 +64,9 @@ def _iso(day):
 
 
 def _json(body):
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    # Compact: with an indent, Python's json module encodes in Python instead of C (ten times slower
+    # for /states.json); readers who want it spread out use a JSON viewer or `python -m json.tool`.
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "separators": (",", ":")})
 
 
 def _csv(filename, columns, rows):
@@ -212,44 +214,65 @@ def deadlines_csv(obligations, as_of, url_for):
     return _csv(f"deadlines-{as_of.isoformat()}.csv", DEADLINE_COLUMNS, rows)
 
 
+def obligation_event(obligation, url):
+    """One obligation's current deadline as an all-day VEVENT, with a UID stable across edits."""
+    deadline = obligation.current_deadline
+    state = obligation.participation.state
+    summary = f"{state.name}: {obligation.title}"
+    if obligation.applicability != obligation.Applicability.APPLICABLE:
+        summary += " – applicability not recorded"
+    details = [f"Original deadline: {partial_dates.display(obligation.original_deadline)}."]
+    if deadline != obligation.original_deadline:
+        details.append(f"Current deadline, as extended: {partial_dates.display(deadline)}.")
+    if obligation.expected_display:
+        details.append(f"Expected completion: {obligation.expected_display}.")
+    event = icalendar.Event()
+    event.add("uid", f"obligation-{obligation.pk}@{UID_DOMAIN}")
+    event.add("sequence", obligation.version)
+    event.add("dtstamp", obligation.updated_at)
+    event.add("last-modified", obligation.updated_at)
+    event.add("dtstart", deadline)
+    event.add("dtend", deadline + datetime.timedelta(days=1))
+    event.add("summary", plain(summary))
+    event.add("description", plain(" ".join(details)))
+    event.add("url", url)
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", [obligation.get_kind_display()])
+    return event
+
+
+CALENDAR_END = b"END:VCALENDAR\r\n"
+
+
 def deadlines_calendar(obligations, url_for, reports=()):
     """Return /deadlines.ics: one all-day VEVENT per obligation's current deadline (and per report
-    due, with ``reports``: DueReports)."""
+    due, with ``reports``: DueReports).
+
+    Each event's text is kept for the data's version (tracker.derived) and the calendar is
+    its header, the events and its end, as icalendar writes a calendar with components.
+    """
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Treaty implementation tracker//Deadlines//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Treaty deadlines")
+    events = []
     for obligation in obligations:
-        deadline = obligation.current_deadline
-        if deadline is None:
+        if obligation.current_deadline is None:
             continue
-        state = obligation.participation.state
-        summary = f"{state.name}: {obligation.title}"
-        if obligation.applicability != obligation.Applicability.APPLICABLE:
-            summary += " – applicability not recorded"
-        details = [f"Original deadline: {partial_dates.display(obligation.original_deadline)}."]
-        if deadline != obligation.original_deadline:
-            details.append(f"Current deadline, as extended: {partial_dates.display(deadline)}.")
-        if obligation.expected_display:
-            details.append(f"Expected completion: {obligation.expected_display}.")
-        event = icalendar.Event()
-        event.add("uid", f"obligation-{obligation.pk}@{UID_DOMAIN}")
-        event.add("sequence", obligation.version)
-        event.add("dtstamp", obligation.updated_at)
-        event.add("last-modified", obligation.updated_at)
-        event.add("dtstart", deadline)
-        event.add("dtend", deadline + datetime.timedelta(days=1))
-        event.add("summary", plain(summary))
-        event.add("description", plain(" ".join(details)))
-        event.add("url", url_for(state))
-        event.add("transp", "TRANSPARENT")
-        event.add("categories", [obligation.get_kind_display()])
-        calendar.add_component(event)
+        url = url_for(obligation.participation.state)
+        events.append(
+            derived.memo(
+                ("calendar obligation", obligation.pk, url),
+                lambda obligation=obligation, url=url: obligation_event(obligation, url).to_ical(),
+            )
+        )
     for due in reports:
-        calendar.add_component(report_event(due, url_for))
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+        events.append(report_event(due, url_for).to_ical())
+    head, end, _ = calendar.to_ical().rpartition(CALENDAR_END)
+    body = head + b"".join(events) + end
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response
 

@@ -21,7 +21,7 @@ from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils import timezone
 
-from tracker import history, partial_dates, rules
+from tracker import derived, history, partial_dates, rules
 from tracker.formfields import DayField
 from tracker.models import CoordinatorAssignment, Obligation, Participation, State, Treaty, WorkingGroup
 
@@ -82,6 +82,21 @@ def _sort_value(standing, key):
     if key in ("in_force", "stockpile_deadline", "clearance_deadline"):
         return getattr(standing, key)
     return getattr(standing.participation, key)
+
+
+def every_standing(treaty, as_of, obligations=True, states=None):
+    """Every State's Standing under ``treaty`` on ``as_of`` (Treaty.standings), in name order
+    (``states``: every State, when the caller has them already).
+
+    Kept for the data's version (tracker.derived): the States list's filters, its
+    downloads, the maps and the dashboard of one version share it. Read-only.
+    """
+
+    def compute():
+        every = list(State.objects.all()) if states is None else states
+        return treaty.standings(every, as_of, obligations=obligations)
+
+    return derived.memo(("standings", treaty.pk, as_of, obligations), compute)
 
 
 def sort_standings(standings, sort):
@@ -153,15 +168,18 @@ class StateListForm(forms.Form):
     def query(self, drop=()):
         return clean_query(self, drop)
 
-    def rows(self):
-        """The Standings the parameters select, sorted."""
+    def rows(self, standings=None):
+        """The Standings the parameters select, sorted (``standings``: every_standing() of the
+        form's treaty and day, when the caller has them already)."""
         data, as_of, treaty = self.cleaned_data, self.as_of_date, self.chosen_treaty
-        states = State.objects.search(data.get("q") or "")
-        if data.get("region"):
-            states = states.filter(region=data["region"])
         if treaty is None:
             return []
-        rows = treaty.standings(states, as_of)
+        rows = every_standing(treaty, as_of) if standings is None else standings
+        if data.get("q"):
+            found = set(State.objects.search(data["q"]).values_list("pk", flat=True))
+            rows = [row for row in rows if row.state.pk in found]
+        if data.get("region"):
+            rows = [row for row in rows if row.state.region == data["region"]]
         if data.get("status"):
             rows = [row for row in rows if row.status == data["status"]]
         if data.get("in_force"):

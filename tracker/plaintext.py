@@ -9,6 +9,7 @@ import re
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARACTERS = frozenset(FORMULA_START)
 
 
 def plain(text):
@@ -19,7 +20,7 @@ def plain(text):
 def safe_cell(value):
     """A CSV cell a spreadsheet shows as text: a leading ' before =, +, -, @, tab or CR, as OWASP recommends."""
     text = plain("" if value is None else str(value))
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return "'" + text if text and text[0] in FORMULA_CHARACTERS else text
 
 
 def normalise_newlines(text):

@@ -17,14 +17,25 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from tracker import charts, exports, footnotes, history, partial_dates, rules, views_reports, worldmap
-from tracker.addresses import state_address
+from tracker import (
+    charts,
+    derived,
+    exports,
+    footnotes,
+    history,
+    partial_dates,
+    rules,
+    views_reports,
+    worldmap,
+)
+from tracker.addresses import absolute_address, state_address
 from tracker.filters import (
     ChangeFilterForm,
     DashboardForm,
     DeadlineFilter,
     StateListForm,
     clean_query,
+    every_standing,
     ignored_messages,
 )
 from tracker.models import (
@@ -67,7 +78,7 @@ COMPLETED_YEARS = 3
 
 
 def _url_for(request):
-    return lambda record: request.build_absolute_uri(record.get_absolute_url())
+    return absolute_address(request)
 
 
 def _without_empty_parameters(view):
@@ -113,23 +124,18 @@ def _membership_chart(treaty, participations, today):
     return mark_safe(svg), by_year
 
 
-def dashboard(request):
-    """Counts by status per treaty as of today, deadlines, latest changes and the membership chart;
-    with ``treaty``, one treaty's only."""
-    today = timezone.localdate()
-    states = list(State.objects.all())
-    treaties = list(Treaty.objects.all())
-    form = DashboardForm(request.GET, treaties)
-    chosen = form.chosen_treaty
+def _dashboard_facts(treaties, chosen, today):
+    """The dashboard's summaries per treaty, map, deadlines and latest changes (``chosen``: one treaty or None)."""
     summaries = []
     overdue_reports = views_reports.overdue_counts(today)
     # The map shows the chosen treaty, or the first entered (as /states/ does by default).
     mapped = chosen or min(treaties, key=lambda t: t.pk, default=None)
     world_map = ""
+    states = list(State.objects.all())  # one query for every treaty's standings
     for treaty in [chosen] if chosen else treaties:
-        standings = treaty.standings(states, today, obligations=False)
+        standings = every_standing(treaty, today, obligations=False, states=states)
         if treaty == mapped:
-            world_map = worldmap.render(treaty, today, standings, table_below=False)
+            world_map = _world_map(treaty, today, standings, table_below=False)
         counts = Counter(s.status for s in standings)
         participations = [s.participation for s in standings if s.participation.pk]
         chart, table = _membership_chart(treaty, participations, today)
@@ -151,17 +157,33 @@ def dashboard(request):
     )
     if chosen:
         obligations = obligations.filter(participation__treaty=chosen)
-    context = {
-        "today": today,
+    return {
         "summaries": summaries,
-        "treaty": chosen,
-        "treaties": treaties,
-        "ignored": ignored_messages(form),
         "upcoming": list(obligations.upcoming(today, days=365)),
         "overdue": list(obligations.overdue(today)),
         "awaiting": list(obligations.awaiting_decision(today)),
         "changes": history.changes(treaty=chosen, limit=DASHBOARD_CHANGES),
         "world_map": world_map,
+    }
+
+
+def dashboard(request):
+    """Counts by status per treaty as of today, deadlines, latest changes and the membership chart;
+    with ``treaty``, one treaty's only."""
+    today = timezone.localdate()
+    treaties = list(Treaty.objects.all())
+    form = DashboardForm(request.GET, treaties)
+    chosen = form.chosen_treaty
+    context = {
+        "today": today,
+        "treaty": chosen,
+        "treaties": treaties,
+        "ignored": ignored_messages(form),
+        # The same for every reader until the data changes (tracker.derived).
+        **derived.memo(
+            ("dashboard", chosen.pk if chosen else None),
+            lambda: _dashboard_facts(treaties, chosen, today),
+        ),
         "state_address": state_address(),
     }
     return render(request, "tracker/dashboard.html", context, using="jinja2")
@@ -174,9 +196,12 @@ def dashboard(request):
 def state_list(request):
     """Every State with its status under one treaty on one day, filtered and sorted."""
     form = StateListForm(request.GET)
+    treaty, as_of = form.chosen_treaty, form.as_of_date
+    # Every State's standing: the list's rows and the map of every State, whatever the filters.
+    standings = every_standing(treaty, as_of) if treaty else []
     context = {
         "form": form,
-        "rows": form.rows(),
+        "rows": form.rows(standings),
         "treaty": form.chosen_treaty,
         "as_of": form.as_of_date,
         "today": timezone.localdate(),
@@ -188,23 +213,24 @@ def state_list(request):
         "has_clearance": form.has_obligation("clearance"),
         "query": form.query(),
         "open_filters": any(form.data.get(name) for name in PANEL_FILTERS),
-        "world_map": _state_list_map(form),
+        "world_map": _world_map(treaty, as_of, standings, table_below=True) if treaty else "",
         "state_address": state_address(),
     }
     return render(request, "tracker/state_list.html", context, using="jinja2")
 
 
-def _state_list_map(form):
-    """The map of every State (whatever the filters) under the list's treaty on its day. Two queries."""
-    treaty, as_of = form.chosen_treaty, form.as_of_date
-    if treaty is None:
-        return ""
-    return worldmap.render(treaty, as_of, map_standings(treaty, as_of), table_below=True)
+def _world_map(treaty, as_of, standings, table_below):
+    """worldmap.render, kept for the data's version (tracker.derived)."""
+    return derived.memo(
+        ("world map", treaty.pk, as_of, table_below),
+        lambda: worldmap.render(treaty, as_of, standings, table_below=table_below),
+    )
 
 
 def map_standings(treaty, as_of):
-    """Every State's standing under ``treaty`` on ``as_of``, for the world map. Two queries."""
-    return treaty.standings(list(State.objects.all()), as_of, obligations=False)
+    """Every State's standing under ``treaty`` on ``as_of``, for the world map alone (/map.svg):
+    without obligations, which the map does not show. Three queries when not kept."""
+    return every_standing(treaty, as_of, obligations=False)
 
 
 def states_csv(request):
@@ -334,12 +360,8 @@ def _canonical(request, iso2, name):
     return redirect(url, permanent=True)
 
 
-def state_detail(request, iso2):
-    """One State: per treaty its timeline, obligations and reports; its coordinator roles."""
-    if iso2 != iso2.lower():
-        return _canonical(request, iso2, "state-detail")
-    state = get_object_or_404(State, iso2=iso2.upper())
-    today = timezone.localdate()
+def _state_facts(state, today):
+    """A State's sections per treaty, its coordinator terms and what it did at meetings."""
     extensions = Extension.objects.select_related("meeting", "source").order_by("requested_on", "pk")
     participations = {
         p.treaty_id: p
@@ -386,12 +408,20 @@ def state_detail(request, iso2):
     # Imported here: views_meetings builds on this module's helpers.
     from tracker.views_meetings import state_at_meetings
 
+    return {"sections": sections, "assignments": list(assignments), "at_meetings": state_at_meetings(state)}
+
+
+def state_detail(request, iso2):
+    """One State: per treaty its timeline, obligations and reports; its coordinator roles."""
+    if iso2 != iso2.lower():
+        return _canonical(request, iso2, "state-detail")
+    state = get_object_or_404(State, iso2=iso2.upper())
+    today = timezone.localdate()
     context = {
         "state": state,
-        "sections": sections,
-        "assignments": assignments,
+        # The same for every reader until the data changes (tracker.derived).
+        **derived.memo(("state", state.pk), lambda: _state_facts(state, today)),
         "today": today,
-        "at_meetings": state_at_meetings(state),
         # Printed, the page cites its sources by number and lists them at the end.
         "source_notes": footnotes.SourceNotes(),
         "state_address": state_address(),
@@ -410,13 +440,25 @@ def _change_page(request, state=None):
     arguments = form.history_arguments()
     if state is not None:
         arguments["state"] = state
-    try:
-        changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
-    except ValueError as error:
-        ignored.append(f"{error} Showing the latest changes instead.")
-        arguments["before"] = None
-        changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
     query = clean_query(form, drop=("before", "state") if state else ("before",))
+
+    def page():
+        try:
+            changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
+            problem = None
+        except ValueError as error:
+            problem = f"{error} Showing the latest changes instead."
+            arguments["before"] = None
+            changes = history.changes(**arguments, limit=CHANGES_PER_PAGE + 1)
+        return changes, problem, bool(arguments.get("before"))
+
+    # Anonymous readers of one version see the same page of changes (tracker.derived); staff
+    # see editors' names, and their requests keep nothing.
+    changes, problem, paged = derived.memo(
+        ("changes", state.pk if state else None, clean_query(form).urlencode()), page
+    )
+    if problem:
+        ignored.append(problem)
     older = None
     if len(changes) > CHANGES_PER_PAGE:
         changes = changes[:CHANGES_PER_PAGE]
@@ -427,7 +469,7 @@ def _change_page(request, state=None):
         "changes": changes,
         "older": older,
         "query": query,
-        "paged": bool(arguments.get("before")),
+        "paged": paged,
         "ignored": ignored,
         "show_editor": request.user.is_staff,
     }
@@ -465,23 +507,33 @@ def deadline_list(request):
     elif show == "overdue":
         unrecorded = unrecorded.due_before(today)
     since = datetime.date(today.year - COMPLETED_YEARS, 1, 1)
+
+    def lists():
+        return {
+            "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
+            "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
+            # Past the deadline but not overdue: an extension request awaits its decision.
+            "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
+            "completed": (
+                list(obligations.completed_between(since, today)) if show in ("", "completed") else None
+            ),
+            "unrecorded": list(unrecorded) if show != "completed" else [],
+            "outcome_unrecorded": (
+                list(obligations.decision_not_recorded(today)) if show in ("", "overdue") else []
+            ),
+        }
+
+    query = clean_query(deadlines.form)
     context = {
         "form": deadlines.form,
         "today": today,
-        "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
-        "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
-        # Past the deadline but not overdue: an extension request awaits its decision.
-        "awaiting": list(obligations.awaiting_decision(today)) if show in ("", "overdue") else [],
-        "completed": list(obligations.completed_between(since, today)) if show in ("", "completed") else None,
+        # The same filters give the same lists until the data changes (tracker.derived).
+        **derived.memo(("deadline lists", query.urlencode()), lists),
         "completed_since": since,
         "completed_caption": f"Completed since 1 January {since.year}",
-        "unrecorded": list(unrecorded) if show != "completed" else [],
-        "outcome_unrecorded": (
-            list(obligations.decision_not_recorded(today)) if show in ("", "overdue") else []
-        ),
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
-        "query": clean_query(deadlines.form),
+        "query": query,
         "state_address": state_address(),
     }
     return render(request, "tracker/deadline_list.html", context, using="jinja2")
@@ -498,8 +550,10 @@ def _listed_deadlines(request):
         show=deadlines.options.get("status") or "",
         unrecorded=deadlines.options.get("applicability") == "all",
     )
-    return obligations.with_extensions().order_by(
-        "current_deadline", "participation__state__name", "pk"
+    ordered = obligations.with_extensions().order_by("current_deadline", "participation__state__name", "pk")
+    # The same filters give the same list until the data changes (tracker.derived).
+    return derived.memo(
+        ("listed deadlines", clean_query(deadlines.form).urlencode()), lambda: list(ordered)
     ), deadlines
 
 
@@ -568,15 +622,24 @@ def _groups(today):
 def working_groups(request):
     """Who coordinates what now, then each working group and single-coordinator role with every term."""
     today = timezone.localdate()
-    sections = {}
-    for group in _groups(today):
-        section = sections.setdefault(
-            group.treaty_id, {"treaty": group.treaty, "groups": [], "roles": [], "current": []}
-        )
-        (section["groups"] if group.seats > 1 else section["roles"]).append(group)
-        if group.serving:
-            section["current"].append(group)
-    context = {"sections": list(sections.values()), "today": today, "state_address": state_address()}
+
+    def build():
+        sections = {}
+        for group in _groups(today):
+            section = sections.setdefault(
+                group.treaty_id, {"treaty": group.treaty, "groups": [], "roles": [], "current": []}
+            )
+            (section["groups"] if group.seats > 1 else section["roles"]).append(group)
+            if group.serving:
+                section["current"].append(group)
+        return list(sections.values())
+
+    context = {
+        # The same for every reader until the data changes (tracker.derived).
+        "sections": derived.memo(("working groups",), build),
+        "today": today,
+        "state_address": state_address(),
+    }
     return render(request, "tracker/working_groups.html", context, using="jinja2")
 
 
@@ -593,7 +656,10 @@ def meeting_list(request):
         request,
         "tracker/meeting_list.html",
         {
-            "meetings": Meeting.objects.with_outcomes().in_reading_order(today),
+            # The same for every reader until the data changes (tracker.derived).
+            "meetings": derived.memo(
+                ("meetings", today), lambda: list(Meeting.objects.with_outcomes().in_reading_order(today))
+            ),
             "today": today,
             "state_address": state_address(),
         },

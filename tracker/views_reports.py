@@ -13,8 +13,8 @@ from collections import Counter
 from django.db.models import Prefetch
 from django.shortcuts import render
 
-from tracker import exports, rules
-from tracker.addresses import state_address
+from tracker import derived, exports, rules
+from tracker.addresses import absolute_address, state_address
 from tracker.models import Participation, TransparencyReport, today
 from tracker.report_filters import COLUMN_LABELS, COLUMNS, CalendarReportsForm, ReportFilterForm
 
@@ -42,8 +42,13 @@ def due_reports(form, as_of):
     """Every report due through the end of ``as_of``'s year from the parties the form's treaty and
     region select (the year, kind and status filters are not applied)."""
     data = form.cleaned_data
+    treaty, region = data.get("treaty"), data.get("region")
     until = datetime.date(as_of.year, 12, 31)
-    return TransparencyReport.due_from(_participations(data.get("treaty"), data.get("region")), as_of, until)
+    # The same treaty and region give the same reports until the data changes (tracker.derived).
+    return derived.memo(
+        ("due reports", treaty, region, as_of),
+        lambda: TransparencyReport.due_from(_participations(treaty, region), as_of, until),
+    )
 
 
 def summary(due):
@@ -80,7 +85,10 @@ def report_list(request):
     context = {
         "form": form,
         "today": as_of,
-        "summary": summary(due),
+        "summary": derived.memo(
+            ("report summary", form.cleaned_data.get("treaty"), form.cleaned_data.get("region"), as_of),
+            lambda: summary(due),
+        ),
         "columns": [COLUMN_LABELS[status] for status in COLUMNS],
         "overdue_initial": overdue_initial,
         "listed": listed,
@@ -93,7 +101,7 @@ def report_list(request):
 
 
 def _url_for(request):
-    return lambda record: request.build_absolute_uri(record.get_absolute_url())
+    return absolute_address(request)
 
 
 def _selected(request):

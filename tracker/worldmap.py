@@ -20,6 +20,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from tracker import partial_dates, rules
+from tracker.addresses import state_address
 
 SHAPES = Path(__file__).resolve().parent / "geodata" / "world.json"
 CIRCLE_RADIUS = 7
@@ -119,16 +120,14 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         f'<path fill="{OTHER_LAND}" stroke="#aab2bc" stroke-width="1" d="{data["others"]}"/>',
     ]
     circles = []
+    address = state_address()
     for kind, members in by_kind.items():
         paint = _paint(prefix, kind)
         out.append(f'<g fill="{paint}" stroke="{STROKE}" stroke-width="1" class="map-{kind}">')
         for standing in members:
             code = standing.state.iso2
             label = f"{standing.state.name}: {KINDS[kind][0]}"
-            link = (
-                f'<a href="{escape(standing.state.get_absolute_url())}" tabindex="-1">'
-                f"<title>{escape(label)}</title>"
-            )
+            link = f'<a href="{escape(address(standing.state))}" tabindex="-1"><title>{escape(label)}</title>'
             if code in data["shapes"]:
                 out.append(f'{link}<path d="{data["shapes"][code]}"/></a>')
             if code in data["points"]:
