@@ -313,8 +313,8 @@ def measure_pages(name, url, iso2, options):
         if absent:
             print(f"(not on this site, not measured: {', '.join(absent)})")
         paths += present
-    if options.pages:
-        paths = [p for p in paths if any(part in p[1] for part in options.pages)]
+        if options.pages:
+            paths = [p for p in paths if any(part in p[1] for part in options.pages)]
         bodies = [(page.replace(".", "-"), server.get(path), kind) for page, path, kind in paths]
     collect_static(bodies)
     results = {}

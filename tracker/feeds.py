@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from tracker import exports, history
+from tracker import derived, exports, history
 from tracker.filters import ChangeFilterForm, ignored_messages
 from tracker.plaintext import plain
 
@@ -32,7 +32,12 @@ class ChangeFeed(Feed):
         return reverse("change-list")
 
     def items(self, obj):
-        return history.changes(**obj, limit=FEED_SIZE)
+        # The same filters give the same changes until the data changes (tracker.derived).
+        key = tuple(
+            (name, getattr(value, "pk", None) or (tuple(value) if isinstance(value, list) else value))
+            for name, value in sorted(obj.items())
+        )
+        return derived.memo(("feed", key), lambda: history.changes(**obj, limit=FEED_SIZE))
 
     # Whatever is stored, the feed carries no control character (XML 1.0 cannot).
 
@@ -59,4 +64,7 @@ class ChangeFeed(Feed):
 
     def item_description(self, change):
         # The editor's name is never in the feed: it is shown to staff only, on the site.
-        return plain(render_to_string("tracker/feed_change.html", {"change": change}))
+        return derived.memo(
+            ("feed entry", change.kind, change.history_id),
+            lambda: plain(render_to_string("tracker/feed_change.html", {"change": change})),
+        )

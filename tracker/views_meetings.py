@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from tracker import exports, exports_proceedings
+from tracker import derived, exports, exports_proceedings
 from tracker.filters import clean_query, ignored_messages
 from tracker.filters_proceedings import PledgeFilterForm
 from tracker.models import (
@@ -88,14 +88,16 @@ def meeting_detail(request, slug):
     """One meeting: where and when, president, statements by topic, pledges, documents and decisions."""
     if slug != slug.lower():
         return redirect("meeting-detail", slug.lower(), permanent=True)
-    meeting, record = _meeting_record(slug)
+    # The same for every reader until the data changes (tracker.derived).
+    meeting, record = derived.memo(("meeting record", slug), lambda: _meeting_record(slug))
     context = {"meeting": meeting, **record, "today": timezone.localdate()}
     return render(request, "tracker/meeting_detail.html", context)
 
 
 def meeting_detail_json(request, slug):
     """One meeting's page as JSON."""
-    meeting, record = _meeting_record(slug.lower())
+    slug = slug.lower()
+    meeting, record = derived.memo(("meeting record", slug), lambda: _meeting_record(slug))
     return exports_proceedings.meeting_record_dict(meeting, record, _url_for(request))
 
 
@@ -104,7 +106,8 @@ def pledge_list(request):
     """Every pledge and contribution, filterable, with totals per currency (never summed across currencies)."""
     form = PledgeFilterForm(request.GET)
     form.is_valid()
-    pledges = list(form.filter(_pledges()))
+    # The same filters give the same pledges until the data changes (tracker.derived).
+    pledges = derived.memo(("pledges", clean_query(form).urlencode()), lambda: list(form.filter(_pledges())))
     context = {
         "form": form,
         "pledges": pledges,
