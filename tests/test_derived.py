@@ -1,6 +1,7 @@
 """Rows and parts kept per data version (tracker.derived): the same bytes, never stale, never for staff."""
 
 import io
+import time
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
@@ -37,8 +38,13 @@ ADDRESSES = [
     "/reports.csv?treaty=ccm",
     "/working-groups/",
     "/meetings/",
+    "/meetings/ccm-2msp/",
+    "/pledges/",
+    "/changes/feed/",
+    "/changes/feed/?kind=participation",
     "/map.svg?treaty=apmbc",
     "/api/v1/states?treaty=ccm&region=asia",
+    "/api/v1/changes",
 ]
 
 
@@ -125,6 +131,20 @@ class MemoTestCase(TestCase):
             self.assertEqual(len(derived._store), 1)
         finally:
             derived.current_version.reset(token)
+
+    def test_nothing_is_kept_longer_than_the_page_cache_would_keep_a_page(self):
+        """Writes that record no history do not move SQLite's version: kept work expires as pages do."""
+        calls = []
+        token = derived.current_version.set("v1")
+        try:
+            derived.memo(("k",), lambda: calls.append(1))
+            derived.memo(("k",), lambda: calls.append(2))
+            with override_settings(DERIVED_MEMO_SECONDS=0):
+                time.sleep(0.01)
+                derived.memo(("k",), lambda: calls.append(3))
+        finally:
+            derived.current_version.reset(token)
+        self.assertEqual(calls, [1, 3])
 
     @override_settings(DERIVED_MEMO=False)
     def test_the_setting_turns_it_off(self):

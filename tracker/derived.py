@@ -8,7 +8,8 @@ version (the one ``tracker.caching`` reads for the page's ETag, so it costs no q
 today's date, the code's release and the language of the address; the next request of the
 same version, whatever its filters, reuses it. An edit moves the version, so nothing
 is ever stale and nothing is purged: results of older versions are dropped when a new
-one is first seen.
+one is first seen, and nothing is kept longer than ``DERIVED_MEMO_SECONDS`` (600), the
+page cache's own limit for writes that record no history on SQLite.
 
 Only anonymous GET and HEAD requests of the public pages have a version (the page
 cache middleware sets it); everywhere else (the admin, the tests with the page cache
@@ -21,6 +22,7 @@ read-only (lists are copied before they are filtered or sorted).
 
 import contextvars
 import threading
+import time
 from collections import OrderedDict
 
 from django.conf import settings
@@ -37,6 +39,7 @@ MAX_ENTRIES = 10_000
 _lock = threading.Lock()
 _store = OrderedDict()
 _store_version = None
+_store_started = time.monotonic()  # when the version kept was first seen
 
 
 def memo(key, compute):
@@ -45,23 +48,26 @@ def memo(key, compute):
     version = current_version.get()
     if version is None or not settings.DERIVED_MEMO:
         return compute()
-    full_key = key
     with _lock:
+        if _store_version == version and time.monotonic() - _store_started > settings.DERIVED_MEMO_SECONDS:
+            # Writes that add no history row do not move the version on SQLite (see
+            # tracker/caching.py): like a cached page, nothing is kept longer than this.
+            _forget()
         if _store_version == version:
             try:
-                value = _store[full_key]
+                value = _store[key]
             except KeyError:
                 pass
             else:
-                _store.move_to_end(full_key)
+                _store.move_to_end(key)
                 return value
     value = compute()
     with _lock:
         if _store_version != version:
             # A newer version (edits only move forward): what was kept is stale.
-            _store.clear()
+            _forget()
             _store_version = version
-        _store[full_key] = value
+        _store[key] = value
         while len(_store) > MAX_ENTRIES:
             _store.popitem(last=False)
     return value
@@ -76,9 +82,15 @@ def fragment(*key, caller):
     return memo(("fragment", *key), lambda: mark_safe(caller()))
 
 
+def _forget():
+    """Drop everything kept (the caller holds the lock)."""
+    global _store_version, _store_started
+    _store.clear()
+    _store_version = None
+    _store_started = time.monotonic()
+
+
 def clear():
     """Forget everything kept (tests)."""
-    global _store_version
     with _lock:
-        _store.clear()
-        _store_version = None
+        _forget()

@@ -288,6 +288,7 @@ PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", 600)
 # Rows and parts of pages derived from one version of the data, kept in each worker for the
 # next request of that version (tracker/derived.py). Off: every request computes everything.
 DERIVED_MEMO = envbool("DERIVED_MEMO", True)
+DERIVED_MEMO_SECONDS = envint("DERIVED_MEMO_SECONDS", 600)
 # Local memory (one cache per worker process) by default: right for one machine.
 # Several workers or machines share rendered pages through Redis (Django's own backend,
 # with the pinned redis client): CACHE_URL=redis://127.0.0.1:6379/1 (or rediss:// with TLS;
