@@ -3,7 +3,8 @@
 A public page is a function of the data, of the day (the dashboard counts
 down to deadlines and lists the next twelve months) and of the code. So each
 anonymous GET gets an ETag made of the data's version (``page_version()``
-below: one cheap query), today's date and the code's release, and a
+below: one cheap query), today's date, the code's release and the page's language (from its
+address: tracker/i18n.py), and a
 Last-Modified header from the latest change; a request whose If-None-Match or
 If-Modified-Since still matches gets a 304 without rendering anything. The rendered page is kept in Django's cache under a key
 made of the same parts plus the address, so an edit (which always adds a
@@ -45,6 +46,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from tracker import history
+from tracker.i18n import path_language
 
 # Response headers that are not stored with a page: they are set per request.
 PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
@@ -61,10 +63,14 @@ def release():
     if configured:
         return configured
     digest = hashlib.sha256()
-    for folder in (settings.BASE_DIR / "tracker", settings.BASE_DIR / "templates"):
+    for folder in (
+        settings.BASE_DIR / "tracker",
+        settings.BASE_DIR / "templates",
+        settings.BASE_DIR / "locale",
+    ):
         for path in sorted(folder.rglob("*")):
             if (
-                path.suffix in (".py", ".html", ".txt", ".xml", ".svg", ".json")
+                path.suffix in (".py", ".html", ".txt", ".xml", ".svg", ".json", ".mo")
                 and "migrations" not in path.parts
             ):
                 digest.update(f"{path.relative_to(settings.BASE_DIR).as_posix()}\0".encode())
@@ -120,7 +126,10 @@ class PublicPageCacheMiddleware:
 
         token, latest = page_version()
         today = timezone.localdate()
-        version = f"{token}|{today.isoformat()}|{self.release}"
+        # The language is the address's (tracker/i18n.py): part of the key already, and
+        # of the ETag too, so that /fr/ and / never share one.
+        language = path_language(request.path_info)
+        version = f"{token}|{today.isoformat()}|{self.release}|{language}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
         seconds = settings.PUBLIC_CACHE_SECONDS
         key = (

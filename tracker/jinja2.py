@@ -9,7 +9,8 @@ What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
 ``{% querystring %}``), the filters ``date``, ``timesince``, ``timeuntil``, ``default``
 (Django's: empty values too, not only undefined ones), ``capfirst``, ``linebreaks`` and
-``linebreaksbr``, and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
+``linebreaksbr``, ``state_name(state)`` (a State's name in the active language, tracker/i18n.py),
+and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
 ``_("…")``) through Django's gettext in the active language.
 """
 
@@ -28,6 +29,8 @@ from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
+
+from tracker.i18n import state_name
 
 
 def url(name, *args, **kwargs):
@@ -73,7 +76,9 @@ def environment(**options):
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update({"url": url, "static": static, "querystring": querystring})
+    # {% trans %} blocks' white space is collapsed, so a message wraps as the HTML does.
+    env.policies["ext.i18n.trimmed"] = True
+    env.globals.update({"url": url, "static": static, "querystring": querystring, "state_name": state_name})
     env.filters.update(
         {
             "date": date,
