@@ -4,6 +4,7 @@ from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
 
 from tracker import exports, history
 from tracker.filters import ChangeFilterForm, ignored_messages
@@ -14,8 +15,8 @@ FEED_SIZE = 50
 
 class ChangeFeed(Feed):
     feed_type = Atom1Feed
-    title = "Treaty tracker: changes to the record"
-    subtitle = "Every edit to the public record: what changed, old and new values, and why."
+    title = _("Treaty tracker: changes to the record")
+    subtitle = _("Every edit to the public record: what changed, old and new values, and why.")
 
     def __call__(self, request, *args, **kwargs):
         form = ChangeFilterForm(request.GET)

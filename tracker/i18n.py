@@ -152,3 +152,18 @@ def name_sort_key(name):
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return (plain.casefold(), name)
+
+
+# The templates' explicit date formats, as each language writes them where Django's
+# letters alone would not: Spanish says "1 de diciembre de 2026". (French and English
+# read right as they are: "1 décembre 2026", "1 December 2026".)
+LOCAL_FORMATS = {
+    "es": {"j F Y": r"j \d\e F \d\e Y", "F Y": r"F \d\e Y"},
+}
+
+
+def local_format(format):
+    """Return a date format (Django's letters) as the active language writes it."""
+    if format is None:
+        return None
+    return LOCAL_FORMATS.get(url_language(), {}).get(format, format)

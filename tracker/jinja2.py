@@ -30,7 +30,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
 
-from tracker.i18n import state_name
+from tracker.i18n import local_format, state_name
 
 
 def url(name, *args, **kwargs):
@@ -51,6 +51,7 @@ def date(value, format=None):
     """Django's |date. A day's text is kept (per format and language): long lists show the
     same days again and again, and Django's date formatting is slow; times are shown in the
     site's time zone, as Django templates show them."""
+    format = local_format(format)
     if type(value) is datetime.date:
         return _date(value, format, get_language())
     if isinstance(value, datetime.datetime):

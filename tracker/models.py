@@ -19,7 +19,9 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
@@ -2474,16 +2476,21 @@ class DueReport:
         report = self.report
         if self.status == rules.LATE:
             rough = report.submitted_precision not in ("", partial_dates.DAY)
-            return f"Submitted late (by {'at least ' if rough else ''}{_days(self.days)})"
+            if rough:
+                return gettext("Submitted late (by at least %(days)s)") % {"days": _days(self.days)}
+            return gettext("Submitted late (by %(days)s)") % {"days": _days(self.days)}
         if self.status == rules.OVERDUE:
-            return (
-                f"Overdue: not submitted {_days(self.days)} after it was due, as at {report.missing_display}"
-            )
+            return gettext("Overdue: not submitted %(days)s after it was due, as at %(day)s") % {
+                "days": _days(self.days),
+                "day": report.missing_display,
+            }
         return self.status_label
 
 
 def _days(days):
-    return "1 day" if days == 1 else f"{days:,} days"
+    return ngettext("%(count)s day", "%(count)s days", days) % {
+        "count": number_format(days, force_grouping=True)
+    }
 
 
 class TransparencyReport(Record):
@@ -2591,8 +2598,8 @@ class TransparencyReport(Record):
     @classmethod
     def label_for(cls, kind, period):
         if kind == rules.ANNUAL:
-            return f"Annual report covering {period}"
-        return "Initial report"
+            return gettext("Annual report covering %(year)s") % {"year": period}
+        return gettext("Initial report")
 
     @property
     def label(self):

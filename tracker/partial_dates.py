@@ -8,6 +8,9 @@ stored value while there is no date) reads as an exact day.
 
 import datetime
 
+from django.utils.dateformat import format as format_date
+from django.utils.translation import gettext
+
 DAY = "day"
 MONTH = "month"
 EARLY = "early"
@@ -68,19 +71,22 @@ def display(day, precision=DAY):
     precision = precision or DAY
     if day is None:
         return ""
+    # Month names and word order in the active language (English outside /fr/ and /es/).
+    from tracker.i18n import local_format
+
     if precision == MONTH:
-        return day.strftime("%B %Y")
+        return format_date(day, local_format("F Y"))
     if precision == BEFORE:
-        return "before " + day.strftime("%B %Y")
+        return gettext("before %(month)s") % {"month": format_date(day, local_format("F Y"))}
     if precision == EARLY:
-        return f"early {day.year}"
+        return gettext("early %(year)s") % {"year": day.year}
     if precision == MID:
-        return f"mid-{day.year}"
+        return gettext("mid-%(year)s") % {"year": day.year}
     if precision == LATE:
-        return f"late {day.year}"
+        return gettext("late %(year)s") % {"year": day.year}
     if precision == YEAR:
         return str(day.year)
-    return f"{day.day} {day.strftime('%B %Y')}"
+    return format_date(day, local_format("j F Y"))
 
 
 def iso(day, precision=DAY):

@@ -5,7 +5,8 @@ Jinja2's syntax. Here a Jinja2 template is turned into Python the same way: one
 gettext()/ngettext() call per message Jinja2's own extractor finds, on the template's
 line, so the .po files point at the right lines. Everything else is Django's.
 
-    ./manage.py makemessages -l fr -l es   (then translate, then ./manage.py compilemessages)
+    ./manage.py makemessages -l fr -l es --no-obsolete
+    (then translate the new messages, then ./manage.py compilemessages)
 """
 
 import os
@@ -22,11 +23,12 @@ def jinja2_as_python(source):
     env = environment()
     lines = [[] for _ in range(source.count("\n") + 1)]
     for lineno, function, message in env.extract_translations(source):
-        if isinstance(message, tuple):
-            singular, plural = (part for part in message if part is not None)
-            lines[lineno - 1].append(f"ngettext({singular!r}, {plural!r}, 1)")
-        else:
-            lines[lineno - 1].append(f"gettext({message!r})")
+        # A message with variables comes as (message, None, …): the Nones are its variables.
+        parts = message if isinstance(message, tuple) else (message,)
+        if function == "ngettext" and isinstance(parts[0], str) and isinstance(parts[1], str):
+            lines[lineno - 1].append(f"ngettext({parts[0]!r}, {parts[1]!r}, 1)")
+        elif isinstance(parts[0], str):
+            lines[lineno - 1].append(f"gettext({parts[0]!r})")
     return "\n".join("; ".join(calls) for calls in lines) + "\n"
 
 
@@ -43,5 +45,14 @@ class BuildFile(makemessages.BuildFile):
             fp.write(content)
 
 
+# Not the public site's: the admin (English, with Django's own translations), the tests,
+# tools and docs, and a virtualenv in the checkout.
+IGNORED = [".venv/*", "venv/*", "tests/*", "tools/*", "docs/*", "templates/admin/*", "templates/ninja/*"]
+
+
 class Command(makemessages.Command):
     build_file_class = BuildFile
+
+    def handle(self, *args, **options):
+        options["ignore_patterns"] = [*options.get("ignore_patterns", []), *IGNORED]
+        return super().handle(*args, **options)
