@@ -54,6 +54,9 @@ class PathLocaleMiddleware(LocaleMiddleware):
 
     def process_response(self, request, response):
         response.headers.setdefault("Content-Language", url_language())
+        # The page is made: what runs next in this thread (outside any request, such as a
+        # test's reverse()) is in the default language again.
+        translation.activate(settings.LANGUAGE_CODE)
         return response
 
 
