@@ -211,10 +211,7 @@ class LanguagesTestCase(TestCase):
     def test_french_list_sorts_by_french_name(self):
         """The States list sorts by the name shown: États-Unis among the E's, not after Z."""
         response = self.client.get("/fr/states/")
-        names = [
-            name
-            for name in re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', response.content.decode())
-        ]
+        names = list(re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', response.content.decode()))
         self.assertEqual(names, sorted(names, key=name_sort_key))
         self.assertLess(names.index("États-Unis"), names.index("Liban"))
 
