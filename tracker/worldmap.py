@@ -116,12 +116,18 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         by_kind[kind_of(standing)].append(standing)
     title, description = describe(treaty, as_of, standings)
     key_height = 70 * len(KINDS) + 40 if legend else 0
+    # On a page the map is a labelled group whose shapes (mouse-only links) are hidden from
+    # assistive technology, which reads the title, the description and the table instead: an
+    # element with role="img" may not hold links (axe-core, nested-interactive). The
+    # standalone /map.svg, shown as an image, stays one.
+    role = "img" if legend else "group"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="world-map" viewBox="0 0 {width} {height + key_height}" '
-        f'role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
+        f'role="{role}" aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         f'<desc id="{prefix}-desc">{escape(description)}</desc>',
         "<defs>" + "".join(_pattern(prefix, kind) for kind in KINDS) + "</defs>",
+        "" if legend else '<g aria-hidden="true">',
         f'<path fill="{OTHER_LAND}" stroke="#aab2bc" stroke-width="1" d="{data["others"]}"/>',
     ]
     circles = []
@@ -146,6 +152,8 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         out.append("</g>")
     # Circles last, so that no outline covers them.
     out.append('<g class="map-small-states">' + "".join(circles) + "</g>")
+    if not legend:
+        out.append("</g>")
     if legend:
         out.append(_svg_key(prefix, height, standings))
     out.append("</svg>")
