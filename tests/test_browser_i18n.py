@@ -19,13 +19,12 @@ LANGUAGES = {"en": "", "fr": "/fr", "es": "/es"}
 
 @pytest.mark.browser
 class LanguagesBrowserTestCase(BrowserTestCase):
-    def setUp(self):
-        call_command("load_shipped_data", stdout=io.StringIO())
-
     def test_key_pages_pass_axe_in_every_language(self):
-        """No axe-core violation on the dashboard, /states/, a State, /deadlines/ and a meeting, in en, fr, es."""
+        """No axe-core violation on the dashboard, /states/, a State, /deadlines/ and a meeting, in en, fr, es;
+        the header fits a phone in every language. (One test: the shipped data is loaded once.)"""
         from axe_playwright_python.sync_playwright import Axe
 
+        call_command("load_shipped_data", stdout=io.StringIO())
         axe = Axe()
         meeting = Meeting.objects.order_by("pk").first()
         paths = ["/", "/states/", "/states/lb/", "/deadlines/", meeting.get_absolute_url()]
@@ -41,27 +40,18 @@ class LanguagesBrowserTestCase(BrowserTestCase):
                         self.assertEqual(current.get_attribute("hreflang"), language)
                         results = axe.run(page)
                         self.assertEqual(results.violations_count, 0, results.generate_report())
+                page.locator(".site-header").screenshot(
+                    path=str(ARTIFACTS / f"i18n-header-{language}-1280.png")
+                )
+            # At 390 px the longer French and Spanish labels wrap: nothing scrolls sideways.
+            page.set_viewport_size({"width": 390, "height": 844})
+            for language, prefix in LANGUAGES.items():
+                with self.subTest(language=language, width=390):
+                    page.goto(self.live_server_url + prefix + "/states/lb/")
+                    overflow = page.evaluate(
+                        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+                    )
+                    self.assertLessEqual(overflow, 0)
+                    page.screenshot(path=str(ARTIFACTS / f"i18n-state-lb-{language}-390.png"))
         finally:
             page.close()
-
-    def test_the_header_fits_a_phone_in_every_language(self):
-        """At 390 px the longer French and Spanish labels wrap: nothing scrolls sideways."""
-        for width in (390, 1280):
-            page = self.browser.new_page(viewport={"width": width, "height": 844})
-            try:
-                for language, prefix in LANGUAGES.items():
-                    with self.subTest(language=language, width=width):
-                        page.goto(self.live_server_url + prefix + "/states/lb/")
-                        overflow = page.evaluate(
-                            "document.querySelector('.site-header').scrollWidth - document.documentElement.clientWidth"
-                        )
-                        self.assertLessEqual(overflow, 0)
-                        page.locator(".site-header").screenshot(
-                            path=str(ARTIFACTS / f"i18n-header-{language}-{width}.png")
-                        )
-                        if width == 390:
-                            page.screenshot(
-                                path=str(ARTIFACTS / f"i18n-state-lb-{language}-{width}.png"), full_page=True
-                            )
-            finally:
-                page.close()
