@@ -7,11 +7,12 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
-``{% querystring %}``), the filters ``date``, ``timesince``, ``timeuntil``, ``default``
-(Django's: empty values too, not only undefined ones), ``capfirst``, ``linebreaks`` and
-``linebreaksbr``, ``state_name(state)`` (a State's name in the active language, tracker/i18n.py),
-and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
-``_("…")``) through Django's gettext in the active language.
+``{% querystring %}``), ``state_name(state)`` (a State's name in the page's language,
+tracker/i18n.py), the filters ``date`` (its format as the page's language writes it),
+``timesince``, ``timeuntil``, ``default`` (Django's: empty values too, not only undefined
+ones), ``capfirst``, ``linebreaks`` and ``linebreaksbr``, and translation with Jinja2's i18n
+extension (``{% trans %}…{% endtrans %}``, trimmed, and ``_("…")``) through Django's gettext
+in the active language (docs/public-site.md, "Languages").
 """
 
 import datetime
