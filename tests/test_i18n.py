@@ -172,6 +172,9 @@ class LanguagesTestCase(TestCase):
         self.assertContains(response, "<h1>Liban</h1>", html=False)
         self.assertContains(response, "Entrée en vigueur")
         self.assertContains(response, "3 décembre 2008")
+        # Text recorded in English is marked as such on a French page (a treaty's name here).
+        self.assertContains(response, '<h2 id="treaty-ccm" lang="en">')
+        self.assertContains(self.client.get(url), '<h2 id="treaty-ccm">')
         response = self.client.get("/es" + url)
         self.assertContains(response, '<html lang="es">')
         self.assertContains(response, "<h1>Líbano</h1>", html=False)

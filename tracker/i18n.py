@@ -18,6 +18,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
 from django.utils import translation
+from django.utils.safestring import mark_safe
 
 
 def url_language(code=None):
@@ -86,8 +87,12 @@ def alternates(request):
 def languages(request):
     """Context processor: the page's language and its addresses in the others (both template engines)."""
     links = alternates(request)
+    language = url_language()
     return {
-        "page_language": url_language(),
+        "page_language": language,
+        # On a French or Spanish page, an attribute for text recorded in English (treaties'
+        # and meetings' names, editors' notes): screen readers then read it as English.
+        "data_lang": mark_safe(' lang="en"') if language != "en" else "",
         "language_links": links,
         # hreflang links only where the page exists in several languages.
         "translated_page": len({link["href"] for link in links}) > 1,
