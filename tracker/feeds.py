@@ -11,6 +11,8 @@ from tracker.filters import ChangeFilterForm, ignored_messages
 from tracker.plaintext import plain
 
 FEED_SIZE = 50
+# What happened to a record, in the feed's language.
+ACTIONS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
 
 
 class ChangeFeed(Feed):
@@ -38,7 +40,9 @@ class ChangeFeed(Feed):
     # Whatever is stored, the feed carries no control character (XML 1.0 cannot).
 
     def item_title(self, change):
-        return plain(f"{change.object_repr}: {change.kind_label.lower()} {change.action}")
+        return plain(
+            f"{change.object_repr}: {change.kind_label.lower()} {ACTIONS.get(change.action, change.action)}"
+        )
 
     def item_link(self, change):
         if change.state_iso2:
@@ -60,4 +64,5 @@ class ChangeFeed(Feed):
 
     def item_description(self, change):
         # The editor's name is never in the feed: it is shown to staff only, on the site.
-        return plain(render_to_string("tracker/feed_change.html", {"change": change}))
+        context = {"change": change, "action": ACTIONS.get(change.action, change.action)}
+        return plain(render_to_string("tracker/feed_change.html", context))
