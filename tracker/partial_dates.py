@@ -7,9 +7,10 @@ stored value while there is no date) reads as an exact day.
 """
 
 import datetime
+import functools
 
 from django.utils.dateformat import format as format_date
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 DAY = "day"
 MONTH = "month"
@@ -67,11 +68,19 @@ def period_end(day, precision):
 
 
 def display(day, precision=DAY):
-    """Return ``day`` as words at its precision: "13 September 2011", "late 2011", …"""
-    precision = precision or DAY
+    """Return ``day`` as words at its precision: "13 September 2011", "late 2011", …
+
+    In the active language (English outside /fr/ and /es/). Kept per day, precision and
+    language: long lists show the same days again and again, and Django's date
+    formatting is several times slower than strftime.
+    """
     if day is None:
         return ""
-    # Month names and word order in the active language (English outside /fr/ and /es/).
+    return _display(day, precision or DAY, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _display(day, precision, language):
     from tracker.i18n import local_format
 
     if precision == MONTH:
