@@ -228,6 +228,8 @@ class LanguagesTestCase(TestCase):
         response = self.client.get("/en/states/?region=asia")
         self.assertEqual(response.status_code, 301)
         self.assertEqual(response["Location"], "/states/?region=asia")
+        for url in ("/en", "/en/"):
+            self.assertEqual(self.client.get(url)["Location"], "/")
         for url in ("/fr/states.csv", "/fr/api/v1/states", "/fr/admin/", "/es/deadlines.ics"):
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 404)

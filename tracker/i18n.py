@@ -48,6 +48,8 @@ class PathLocaleMiddleware(LocaleMiddleware):
                 request.path[: len(request.path) - len(request.path_info)]
                 + request.path_info[len(segment) + 1 :]
             )
+            if not path.endswith("/") and not request.path_info[len(segment) + 1 :]:
+                path += "/"  # "/en" itself
             query = request.META.get("QUERY_STRING", "")
             return HttpResponsePermanentRedirect(path + ("?" + query if query else ""))
         translation.activate(prefix or settings.LANGUAGE_CODE)
