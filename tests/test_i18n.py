@@ -28,7 +28,14 @@ def read_po(language):
     text = (LOCALE / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
     entries = []
     for block in text.strip().split("\n\n"):
-        entry = {"msgid": None, "msgid_plural": None, "msgstr": [], "flags": set(), "obsolete": False}
+        entry = {
+            "msgctxt": None,
+            "msgid": None,
+            "msgid_plural": None,
+            "msgstr": [],
+            "flags": set(),
+            "obsolete": False,
+        }
         key = None
         for line in block.splitlines():
             if line.startswith("#~"):
@@ -95,7 +102,11 @@ class CatalogueTestCase(SimpleTestCase):
                 catalogue = gettext.GNUTranslations(compiled)
             for entry in read_po(language)[1:]:
                 with self.subTest(language=language, msgid=entry["msgid"]):
-                    if entry["msgid_plural"]:
+                    if entry["msgctxt"]:
+                        self.assertEqual(
+                            catalogue.pgettext(entry["msgctxt"], entry["msgid"]), entry["msgstr"][0]
+                        )
+                    elif entry["msgid_plural"]:
                         self.assertEqual(
                             catalogue.ngettext(entry["msgid"], entry["msgid_plural"], 1), entry["msgstr"][0]
                         )
@@ -209,7 +220,7 @@ class LanguagesTestCase(TestCase):
         self.assertContains(response, "Cuándo y dónde")
         self.assertContains(response, 'hreflang="fr"')
         response = self.client.get("/fr/pledges/")
-        self.assertContains(response, "Annonces de contributions et contributions")
+        self.assertContains(response, "<h1>Contributions annoncées</h1>")
 
     def test_french_list_sorts_by_french_name(self):
         """The States list sorts by the name shown: États-Unis among the E's, not after Z."""

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
@@ -1337,7 +1337,7 @@ class Declaration(Record):
         OBJECTION = "objection", _("Objection")
         # A declared "suspension" or the like, which the treaty does not provide for: shown as
         # what the State said, never as a change of its status.
-        STATEMENT = "statement", _("Statement")
+        STATEMENT = "statement", pgettext_lazy("a kind of declaration", "Statement")
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="declarations")
     kind = models.CharField(
