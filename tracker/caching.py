@@ -3,7 +3,8 @@
 A public page is a function of the data, of the day (the dashboard counts
 down to deadlines and lists the next twelve months) and of the code. So each
 anonymous GET gets an ETag made of the data's version (``page_version()``
-below: one cheap query), today's date and the code's release, and a
+below: one cheap query), today's date, the code's release and the page's language (from its
+address: tracker/i18n.py), and a
 Last-Modified header from the latest change; a request whose If-None-Match or
 If-Modified-Since still matches gets a 304 without rendering anything. The rendered page is kept in Django's cache under a key
 made of the same parts plus the address, so an edit (which always adds a
@@ -40,11 +41,12 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from tracker import derived, history
+from tracker.i18n import path_language
 
 # Response headers that are not stored with a page: they are set per request.
 PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
@@ -61,10 +63,14 @@ def release():
     if configured:
         return configured
     digest = hashlib.sha256()
-    for folder in (settings.BASE_DIR / "tracker", settings.BASE_DIR / "templates"):
+    for folder in (
+        settings.BASE_DIR / "tracker",
+        settings.BASE_DIR / "templates",
+        settings.BASE_DIR / "locale",
+    ):
         for path in sorted(folder.rglob("*")):
             if (
-                path.suffix in (".py", ".html", ".txt", ".xml", ".svg", ".json")
+                path.suffix in (".py", ".html", ".txt", ".xml", ".svg", ".json", ".mo")
                 and "migrations" not in path.parts
             ):
                 digest.update(f"{path.relative_to(settings.BASE_DIR).as_posix()}\0".encode())
@@ -120,7 +126,10 @@ class PublicPageCacheMiddleware:
 
         token, latest = page_version()
         today = timezone.localdate()
-        version = f"{token}|{today.isoformat()}|{self.release}"
+        # The language is the address's (tracker/i18n.py): part of the key already, and
+        # of the ETag too, so that /fr/ and / never share one.
+        language = path_language(request.path_info)
+        version = f"{token}|{today.isoformat()}|{self.release}|{language}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
         seconds = settings.PUBLIC_CACHE_SECONDS
         key = (
@@ -141,9 +150,9 @@ class PublicPageCacheMiddleware:
             response["X-Cache"] = "hit"
             return self.stamp(response, etag, last_modified)
 
-        # Rows and parts derived from this version of the data are kept for the next request.
-        language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-        token = derived.current_version.set(f"{version}|{language}")
+        # Rows and parts derived from this version of the data (and language) are kept for the
+        # next request of the same version (tracker/derived.py).
+        token = derived.current_version.set(version)
         try:
             response = self.get_response(request)
         finally:

@@ -4,18 +4,21 @@ from django.contrib.syndication.views import Feed
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
 
 from tracker import derived, exports, history
 from tracker.filters import ChangeFilterForm, ignored_messages
 from tracker.plaintext import plain
 
 FEED_SIZE = 50
+# What happened to a record, in the feed's language.
+ACTIONS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
 
 
 class ChangeFeed(Feed):
     feed_type = Atom1Feed
-    title = "Treaty tracker: changes to the record"
-    subtitle = "Every edit to the public record: what changed, old and new values, and why."
+    title = _("Treaty tracker: changes to the record")
+    subtitle = _("Every edit to the public record: what changed, old and new values, and why.")
 
     def __call__(self, request, *args, **kwargs):
         form = ChangeFilterForm(request.GET)
@@ -42,7 +45,9 @@ class ChangeFeed(Feed):
     # Whatever is stored, the feed carries no control character (XML 1.0 cannot).
 
     def item_title(self, change):
-        return plain(f"{change.object_repr}: {change.kind_label.lower()} {change.action}")
+        return plain(
+            f"{change.object_repr}: {change.kind_label.lower()} {ACTIONS.get(change.action, change.action)}"
+        )
 
     def item_link(self, change):
         if change.state_iso2:
@@ -64,7 +69,8 @@ class ChangeFeed(Feed):
 
     def item_description(self, change):
         # The editor's name is never in the feed: it is shown to staff only, on the site.
+        context = {"change": change, "action": ACTIONS.get(change.action, change.action)}
         return derived.memo(
             ("feed entry", change.kind, change.history_id),
-            lambda: plain(render_to_string("tracker/feed_change.html", {"change": change})),
+            lambda: plain(render_to_string("tracker/feed_change.html", context)),
         )

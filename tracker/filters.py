@@ -20,9 +20,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import derived, history, partial_dates, rules
 from tracker.formfields import DayField
+from tracker.i18n import name_sort_key, state_name
 from tracker.models import CoordinatorAssignment, Obligation, Participation, State, Treaty, WorkingGroup
 
 
@@ -36,7 +40,10 @@ def ignored_messages(form):
         shown = raw if len(raw) <= 40 else raw[:40] + "…"
         shown = shown.replace("\x00", "�")
         label = form.fields[name].label or name
-        messages.append(f"{label} “{shown}” was ignored: {' '.join(errors)}")
+        messages.append(
+            gettext("%(label)s “%(value)s” was ignored: %(errors)s")
+            % {"label": label, "value": shown, "errors": " ".join(errors)}
+        )
     return messages
 
 
@@ -54,28 +61,32 @@ def clean_query(form, drop=()):
 
 # --- the States list -------------------------------------------------------------
 
-IN_FORCE_CHOICES = [("yes", "In force"), ("no", "Not in force")]
+IN_FORCE_CHOICES = [("yes", _("In force")), ("no", _("Not in force"))]
 
 # Sort keys, in the order of the table's columns.
 SORTS = {
-    "name": "Name",
-    "iso2": "ISO code",
-    "region": "Region",
-    "status": "Status",
-    "in_force": "In force",
-    "signature_date": "Signature",
-    "deposit_date": "Deposit",
-    "entry_into_force_date": "Entry into force",
-    "stockpile_deadline": "Stockpile deadline",
-    "clearance_deadline": "Clearance deadline",
+    "name": _("Name"),
+    "iso2": _("ISO code"),
+    "region": _("Region"),
+    "status": _("Status"),
+    "in_force": _("In force"),
+    "signature_date": _("Signature"),
+    "deposit_date": _("Deposit"),
+    "entry_into_force_date": _("Entry into force"),
+    "stockpile_deadline": _("Stockpile deadline"),
+    "clearance_deadline": _("Clearance deadline"),
 }
-SORT_CHOICES = list(SORTS.items()) + [(f"-{key}", f"{label}, descending") for key, label in SORTS.items()]
+SORT_CHOICES = list(SORTS.items()) + [
+    (f"-{key}", format_lazy(_("{label}, descending"), label=label)) for key, label in SORTS.items()
+]
 # The filters shown as removable chips, in order.
 CHIPS = ("q", "status", "region", "treaty", "as_of", "in_force", "deadline_before", "working_group")
 
 
 def _sort_value(standing, key):
-    if key in ("name", "iso2", "region"):
+    if key == "name":
+        return name_sort_key(state_name(standing.state))
+    if key in ("iso2", "region"):
         return getattr(standing.state, key)
     if key == "status":
         return rules.STATUSES.index(standing.status)
@@ -102,7 +113,7 @@ def every_standing(treaty, as_of, obligations=True, states=None):
 def sort_standings(standings, sort):
     """Sort by ``sort`` ("name", "-deposit_date", …), then by name; empty values always last."""
     key = sort.lstrip("-")
-    standings = sorted(standings, key=lambda s: s.state.name)
+    standings = sorted(standings, key=lambda s: name_sort_key(state_name(s.state)))
     present = [s for s in standings if _sort_value(s, key) is not None]
     missing = [s for s in standings if _sort_value(s, key) is None]
     present.sort(key=lambda s: _sort_value(s, key), reverse=sort.startswith("-"))
@@ -117,21 +128,21 @@ class StateListForm(forms.Form):
     parameters ask for. Two to four queries whatever the number of States.
     """
 
-    q = forms.CharField(label="Name or ISO code", required=False, max_length=100)
+    q = forms.CharField(label=_("Name or ISO code"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *Participation.Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Participation.Status.choices]
     )
     region = forms.ChoiceField(
-        label="Region", required=False, choices=[("", "Any region"), *State.Region.choices]
+        label=_("Region"), required=False, choices=[("", _("Any region")), *State.Region.choices]
     )
-    treaty = forms.ChoiceField(label="Treaty", required=False)
-    as_of = DayField(label="As of", required=False)
+    treaty = forms.ChoiceField(label=_("Treaty"), required=False)
+    as_of = DayField(label=_("As of"), required=False)
     in_force = forms.ChoiceField(
-        label="In force", required=False, choices=[("", "Either"), *IN_FORCE_CHOICES]
+        label=_("In force"), required=False, choices=[("", _("Either")), *IN_FORCE_CHOICES]
     )
-    deadline_before = DayField(label="Open deadline before", required=False)
-    working_group = forms.ChoiceField(label="Coordinated", required=False)
-    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    deadline_before = DayField(label=_("Open deadline before"), required=False)
+    working_group = forms.ChoiceField(label=_("Coordinated"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data if data is not None else QueryDict(), **kwargs)
@@ -140,7 +151,7 @@ class StateListForm(forms.Form):
         # The default treaty first: a browser submits the first option when none is marked.
         ordered = sorted(self.treaties, key=lambda treaty: treaty.pk)
         self.fields["treaty"].choices = [(t.slug, t.short_name) for t in ordered]
-        self.fields["working_group"].choices = [("", "Any or none"), *_group_choices()]
+        self.fields["working_group"].choices = [("", _("Any or none")), *_group_choices()]
         self.is_valid()
 
     @property
@@ -243,11 +254,11 @@ class StateListForm(forms.Form):
 class DashboardForm(forms.Form):
     """The one parameter of the dashboard: show one treaty (its counts, chart, deadlines and changes)."""
 
-    treaty = forms.ChoiceField(label="Treaty", required=False)
+    treaty = forms.ChoiceField(label=_("Treaty"), required=False)
 
     def __init__(self, data, treaties):
         super().__init__(data)
-        self.fields["treaty"].choices = [("", "All treaties"), *((t.slug, t.short_name) for t in treaties)]
+        self.fields["treaty"].choices = [("", _("All treaties")), *((t.slug, t.short_name) for t in treaties)]
         self.treaties = treaties
         self.is_valid()
 
@@ -269,27 +280,27 @@ def _group_choices():
 
 
 def _treaty_choices():
-    return [("", "All treaties"), *Treaty.objects.values_list("slug", "short_name")]
+    return [("", _("All treaties")), *Treaty.objects.values_list("slug", "short_name")]
 
 
 class ChangeFilterForm(forms.Form):
     """The filters of /changes/, /states/<iso2>/history/ and /changes/feed/."""
 
     state = forms.CharField(
-        label="State (ISO code)",
+        label=_("State (ISO code)"),
         required=False,
         max_length=2,
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Give a two-letter ISO code, e.g. LB.")],
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Give a two-letter ISO code, e.g. LB."))],
     )
-    treaty = forms.ChoiceField(label="Treaty", required=False)
+    treaty = forms.ChoiceField(label=_("Treaty"), required=False)
     kind = forms.ChoiceField(
-        label="Record kind",
+        label=_("Record kind"),
         required=False,
-        choices=[("", "All records")] + list(history.KIND_LABELS.items()),
+        choices=[("", _("All records"))] + list(history.KIND_LABELS.items()),
     )
-    start = DayField(label="From", required=False)
-    end = DayField(label="Until", required=False)
-    before = forms.CharField(label="Older than", required=False, max_length=200, widget=forms.HiddenInput)
+    start = DayField(label=_("From"), required=False)
+    end = DayField(label=_("Until"), required=False)
+    before = forms.CharField(label=_("Older than"), required=False, max_length=200, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -311,7 +322,7 @@ class ChangeFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", "The end comes before the start.")
+            self.add_error("end", _("The end comes before the start."))
         return data
 
     def history_arguments(self):
@@ -329,17 +340,23 @@ class ChangeFilterForm(forms.Form):
 
 # --- deadlines ---------------------------------------------------------------------
 
-DEADLINE_STATUS_CHOICES = [("upcoming", "Upcoming"), ("overdue", "Overdue"), ("completed", "Completed")]
+DEADLINE_STATUS_CHOICES = [
+    ("upcoming", _("Upcoming")),
+    ("overdue", _("Overdue")),
+    ("completed", _("Completed")),
+]
 
 
 class DeadlineOptionsForm(forms.Form):
     """What /deadlines/ and /deadlines.ics show, besides the obligations DeadlineFilter selects."""
 
-    status = forms.ChoiceField(label="Show", required=False, choices=[("", "All"), *DEADLINE_STATUS_CHOICES])
+    status = forms.ChoiceField(
+        label=_("Show"), required=False, choices=[("", _("All")), *DEADLINE_STATUS_CHOICES]
+    )
     applicability = forms.ChoiceField(
-        label="Applicability",
+        label=_("Applicability"),
         required=False,
-        choices=[("", "Recorded as applying"), ("all", "Also where applicability is not recorded")],
+        choices=[("", _("Recorded as applying")), ("all", _("Also where applicability is not recorded"))],
     )
 
 
@@ -347,10 +364,10 @@ class DeadlineFilter(django_filters.FilterSet):
     """The obligations of /deadlines/ and /deadlines.ics: those of States Parties, by kind and treaty."""
 
     kind = django_filters.ChoiceFilter(
-        label="Obligation", choices=Obligation.Kind.choices, empty_label="Both"
+        label=_("Obligation"), choices=Obligation.Kind.choices, empty_label=_("Both")
     )
     treaty = django_filters.ChoiceFilter(
-        label="Treaty", field_name="participation__treaty__slug", choices=[], empty_label="All treaties"
+        label=_("Treaty"), field_name="participation__treaty__slug", choices=[], empty_label=_("All treaties")
     )
 
     class Meta:

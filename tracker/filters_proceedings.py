@@ -9,27 +9,30 @@ with a 400.
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from tracker.models import Meeting, Organisation, Pledge, State
 
 
 class PledgeFilterForm(forms.Form):
     donor = forms.CharField(
-        label="Donor",
+        label=_("Donor"),
         required=False,
         max_length=60,
-        help_text="A State's ISO code (e.g. DE) or an organisation's short name (e.g. cmc).",
+        help_text=_("A State's ISO code (e.g. DE) or an organisation's short name (e.g. cmc)."),
     )
     recipient = forms.CharField(
-        label="Recipient", required=False, max_length=2, help_text="A State's ISO code, e.g. LB."
+        label=_("Recipient"), required=False, max_length=2, help_text=_("A State's ISO code, e.g. LB.")
     )
-    meeting = forms.CharField(label="Meeting", required=False, max_length=60, help_text="e.g. ccm-2msp.")
+    meeting = forms.CharField(
+        label=_("Meeting"), required=False, max_length=60, help_text=_("e.g. ccm-2msp.")
+    )
     purpose = forms.ChoiceField(
-        label="Purpose",
+        label=_("Purpose"),
         required=False,
-        choices=[("", "Any purpose"), *Pledge.Purpose.choices, ("none", "Not stated")],
+        choices=[("", _("Any purpose")), *Pledge.Purpose.choices, ("none", _("Not stated"))],
     )
-    currency = forms.CharField(label="Currency", required=False, max_length=3, help_text="e.g. EUR.")
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3, help_text=_("e.g. EUR."))
 
     def clean_donor(self):
         key = self.cleaned_data["donor"].strip()
@@ -41,7 +44,7 @@ class PledgeFilterForm(forms.Form):
                 return state
         organisation = Organisation.objects.filter(Q(slug=key.lower())).first()
         if organisation is None:
-            raise ValidationError("No State or organisation has this code.", code="unknown")
+            raise ValidationError(_("No State or organisation has this code."), code="unknown")
         return organisation
 
     def clean_recipient(self):
@@ -50,7 +53,7 @@ class PledgeFilterForm(forms.Form):
             return None
         state = State.objects.filter(iso2=key.upper()).first() if key.isalpha() else None
         if state is None:
-            raise ValidationError("No State has this ISO code.", code="unknown")
+            raise ValidationError(_("No State has this ISO code."), code="unknown")
         return state
 
     def clean_meeting(self):
@@ -59,13 +62,13 @@ class PledgeFilterForm(forms.Form):
             return None
         meeting = Meeting.objects.filter(slug=key).first()
         if meeting is None:
-            raise ValidationError("No meeting has this address.", code="unknown")
+            raise ValidationError(_("No meeting has this address."), code="unknown")
         return meeting
 
     def clean_currency(self):
         code = self.cleaned_data["currency"].strip().upper()
         if code and not (len(code) == 3 and code.isalpha() and code.isascii()):
-            raise ValidationError("A currency is three letters (ISO 4217), e.g. EUR.", code="invalid")
+            raise ValidationError(_("A currency is three letters (ISO 4217), e.g. EUR."), code="invalid")
         return code
 
     def filter(self, pledges):

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from tracker.models import EARLIEST, LATEST
 
@@ -23,6 +24,8 @@ class DayField(forms.DateField):
         day = super().to_python(value)
         if day is not None and not EARLIEST <= day <= LATEST:
             raise ValidationError(
-                f"Give a date between {EARLIEST.year} and {LATEST.year}.", code="out_of_range"
+                gettext("Give a date between %(start)s and %(end)s.")
+                % {"start": EARLIEST.year, "end": LATEST.year},
+                code="out_of_range",
             )
         return day

@@ -32,13 +32,38 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import OuterRef, Q, Subquery
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy
 
 from tracker import models as m
 from tracker import partial_dates
 
 KINDS = m.TRACKED
 KIND_SLUGS = list(KINDS)
-KIND_LABELS = {slug: capfirst(model._meta.verbose_name) for slug, model in KINDS.items()}
+# The kinds of record as the public pages name them, in the page's language (the models'
+# own verbose names, which the admin shows, stay English).
+KIND_NAMES = {
+    "treaty": gettext_lazy("Treaty"),
+    "state": gettext_lazy("State"),
+    "participation": gettext_lazy("Participation"),
+    "declaration": gettext_lazy("Declaration"),
+    "step": gettext_lazy("Ratification step"),
+    "obligation": gettext_lazy("Obligation"),
+    "extension": gettext_lazy("Extension"),
+    "meeting": gettext_lazy("Meeting"),
+    "meeting-part": gettext_lazy("Meeting part"),
+    "document": gettext_lazy("Document"),
+    "working-group": gettext_lazy("Working group"),
+    "assignment": gettext_lazy("Coordinator assignment"),
+    "source": gettext_lazy("Source"),
+    "report": gettext_lazy("Transparency report"),
+    "organisation": gettext_lazy("Organisation"),
+    "agenda-topic": gettext_lazy("Agenda topic"),
+    "statement": gettext_lazy("Statement"),
+    "pledge": gettext_lazy("Pledge"),
+}
+KIND_LABELS = {
+    slug: KIND_NAMES.get(slug, capfirst(model._meta.verbose_name)) for slug, model in KINDS.items()
+}
 # Kinds whose records belong to one State.
 STATE_KINDS = (
     "state",
@@ -489,7 +514,7 @@ def _build_changes(page, public):
         result.append(
             Change(
                 kind=kind,
-                kind_label=KIND_LABELS[kind],
+                kind_label=str(KIND_LABELS[kind]),
                 object_id=row.id,
                 object_repr=_object_repr(kind, row, states.name(state_id) or "", names),
                 history_id=row.history_id,

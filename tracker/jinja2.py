@@ -7,11 +7,14 @@ other pages stay on Django templates. Autoescaping is on, as in Django templates
 
 What the templates may call, named as in Django templates where there is one:
 ``url(name, *args)``, ``static(path)``, ``querystring(query, **changes)`` (Django's
-``{% querystring %}``), the filters ``date``, ``timesince``, ``timeuntil``, ``default``
-(Django's: empty values too, not only undefined ones), ``capfirst``, ``linebreaks`` and
-``linebreaksbr``, ``fragment`` (``{% call fragment(key…) %}…{% endcall %}``: the body rendered
-once per data version, tracker.derived) with ``keys(items, "a.b")`` for a list's key, and translation with Jinja2's i18n extension (``{% trans %}…{% endtrans %}``,
-``_("…")``) through Django's gettext in the active language.
+``{% querystring %}``), ``state_name(state)`` (a State's name in the page's language,
+tracker/i18n.py), the filters ``date`` (its format as the page's language writes it),
+``timesince``, ``timeuntil``, ``default`` (Django's: empty values too, not only undefined
+ones), ``capfirst``, ``linebreaks`` and ``linebreaksbr``, ``fragment`` (``{% call fragment(key…) %}…{% endcall %}``:
+the body rendered once per data version, tracker.derived) with ``keys(items, "a.b")`` for a
+list's key, and translation with Jinja2's i18n
+extension (``{% trans %}…{% endtrans %}``, trimmed, and ``_("…")``) through Django's gettext
+in the active language (docs/public-site.md, "Languages").
 """
 
 import datetime
@@ -32,6 +35,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import ChainableUndefined, Environment
 
 from tracker import derived
+from tracker.i18n import local_format, state_name
 
 
 def url(name, *args, **kwargs):
@@ -61,6 +65,7 @@ def date(value, format=None):
     """Django's |date. A day's text is kept (per format and language): long lists show the
     same days again and again, and Django's date formatting is slow; times are shown in the
     site's time zone, as Django templates show them."""
+    format = local_format(format)
     if type(value) is datetime.date:
         return _date(value, format, get_language())
     if isinstance(value, datetime.datetime):
@@ -95,8 +100,17 @@ def environment(**options):
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # {% trans %} blocks' white space is collapsed, so a message wraps as the HTML does.
+    env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
-        {"url": url, "static": static, "querystring": querystring, "fragment": derived.fragment, "keys": keys}
+        {
+            "url": url,
+            "static": static,
+            "querystring": querystring,
+            "state_name": state_name,
+            "fragment": derived.fragment,
+            "keys": keys,
+        }
     )
     env.filters.update(
         {

@@ -19,7 +19,10 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
 
@@ -789,16 +792,16 @@ class State(Record):
     """A state that may join the treaties: every UN member and observer, the Cook Islands and Niue."""
 
     class Region(models.TextChoices):
-        AFRICA = "africa", "Africa"
-        AMERICAS = "americas", "Americas"
-        ASIA = "asia", "Asia"
-        EUROPE = "europe", "Europe"
-        OCEANIA = "oceania", "Oceania"
+        AFRICA = "africa", _("Africa")
+        AMERICAS = "americas", _("Americas")
+        ASIA = "asia", _("Asia")
+        EUROPE = "europe", _("Europe")
+        OCEANIA = "oceania", _("Oceania")
 
     class Membership(models.TextChoices):
-        MEMBER = "member", "UN member state"
-        OBSERVER = "observer", "UN observer state"
-        OTHER = "other", "Other (e.g. in free association)"
+        MEMBER = "member", _("UN member state")
+        OBSERVER = "observer", _("UN observer state")
+        OTHER = "other", _("Other (e.g. in free association)")
 
     name = models.CharField(max_length=200, unique=True, help_text="The name the UN uses.")
     iso2 = models.CharField(
@@ -894,17 +897,17 @@ class Participation(Record):
     """One State's relation to one treaty: signature, instrument, entry into force, withdrawal."""
 
     class Instrument(models.TextChoices):
-        RATIFICATION = "ratification", "Ratification"
-        ACCESSION = "accession", "Accession"
-        ACCEPTANCE = "acceptance", "Acceptance"
-        APPROVAL = "approval", "Approval"
-        SUCCESSION = "succession", "Succession"
+        RATIFICATION = "ratification", _("Ratification")
+        ACCESSION = "accession", _("Accession")
+        ACCEPTANCE = "acceptance", _("Acceptance")
+        APPROVAL = "approval", _("Approval")
+        SUCCESSION = "succession", _("Succession")
 
     class Status(models.TextChoices):
-        NON_SIGNATORY = rules.NON_SIGNATORY, "Non-signatory"
-        SIGNATORY = rules.SIGNATORY, "Signatory"
-        PARTY = rules.PARTY, "State Party"
-        WITHDRAWN = rules.WITHDRAWN, "Withdrawn"
+        NON_SIGNATORY = rules.NON_SIGNATORY, _("Non-signatory")
+        SIGNATORY = rules.SIGNATORY, _("Signatory")
+        PARTY = rules.PARTY, _("State Party")
+        WITHDRAWN = rules.WITHDRAWN, _("Withdrawn")
 
     treaty = models.ForeignKey(Treaty, models.PROTECT, related_name="participations")
     state = models.ForeignKey(State, models.PROTECT, related_name="participations")
@@ -1271,16 +1274,16 @@ class RatificationStep(Record):
     PARTIAL_DATES = {"date": "date_precision", "expected_date": "expected_precision"}
 
     class Kind(models.TextChoices):
-        CONSIDERING = "considering", "Considering joining"
-        ASSESSING = "assessing", "Assessing its position"
-        LEGISLATION_DRAFTED = "legislation_drafted", "Legislation drafted"
-        BEFORE_PARLIAMENT = "before_parliament", "Bill before parliament"
-        PARLIAMENTARY_APPROVAL = "parliamentary_approval", "Parliamentary approval"
-        LEGISLATION_ADOPTED = "legislation_adopted", "Implementing legislation adopted"
-        EXECUTIVE_APPROVAL = "executive_approval", "Executive approval"
-        INSTRUMENT_DEPOSITED = "instrument_deposited", "Instrument deposited"
-        INTENTION = "intention", "Statement of intent"
-        OTHER = "other", "Other"
+        CONSIDERING = "considering", _("Considering joining")
+        ASSESSING = "assessing", _("Assessing its position")
+        LEGISLATION_DRAFTED = "legislation_drafted", _("Legislation drafted")
+        BEFORE_PARLIAMENT = "before_parliament", _("Bill before parliament")
+        PARLIAMENTARY_APPROVAL = "parliamentary_approval", _("Parliamentary approval")
+        LEGISLATION_ADOPTED = "legislation_adopted", _("Implementing legislation adopted")
+        EXECUTIVE_APPROVAL = "executive_approval", _("Executive approval")
+        INSTRUMENT_DEPOSITED = "instrument_deposited", _("Instrument deposited")
+        INTENTION = "intention", _("Statement of intent")
+        OTHER = "other", _("Other")
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="steps")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -1328,13 +1331,13 @@ class Declaration(Record):
     PARTIAL_DATES = {"date": "date_precision"}
 
     class Kind(models.TextChoices):
-        DECLARATION = "declaration", "Declaration"
-        RESERVATION = "reservation", "Reservation"
-        TERRITORIAL = "territorial", "Territorial application"
-        OBJECTION = "objection", "Objection"
+        DECLARATION = "declaration", _("Declaration")
+        RESERVATION = "reservation", _("Reservation")
+        TERRITORIAL = "territorial", _("Territorial application")
+        OBJECTION = "objection", _("Objection")
         # A declared "suspension" or the like, which the treaty does not provide for: shown as
         # what the State said, never as a change of its status.
-        STATEMENT = "statement", "Statement"
+        STATEMENT = "statement", pgettext_lazy("a kind of declaration", "Statement")
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="declarations")
     kind = models.CharField(
@@ -1519,21 +1522,21 @@ class Obligation(Record):
     PARTIAL_DATES = {"completed_on": "completed_precision", "expected_completion": "expected_precision"}
 
     class Kind(models.TextChoices):
-        STOCKPILE = "stockpile", "Stockpile destruction"
-        CLEARANCE = "clearance", "Clearance"
+        STOCKPILE = "stockpile", _("Stockpile destruction")
+        CLEARANCE = "clearance", _("Clearance")
 
     class Applicability(models.TextChoices):
-        APPLICABLE = "applicable", "Applies (the State has stockpiles or contamination)"
-        NOT_APPLICABLE = "not_applicable", "Does not apply"
-        UNKNOWN = "unknown", "Not recorded"
+        APPLICABLE = "applicable", _("Applies (the State has stockpiles or contamination)")
+        NOT_APPLICABLE = "not_applicable", _("Does not apply")
+        UNKNOWN = "unknown", _("Not recorded")
 
     class Status(models.TextChoices):
-        NOT_APPLICABLE = rules.NOT_APPLICABLE, "Not applicable"
-        UNKNOWN = rules.UNKNOWN, "Not recorded"
-        IN_PROGRESS = rules.IN_PROGRESS, "In progress"
-        COMPLETED = rules.COMPLETED, "Completed"
-        OVERDUE = rules.OVERDUE, "Overdue"
-        AWAITING_DECISION = rules.AWAITING_DECISION, "Extension requested, decision awaited"
+        NOT_APPLICABLE = rules.NOT_APPLICABLE, _("Not applicable")
+        UNKNOWN = rules.UNKNOWN, _("Not recorded")
+        IN_PROGRESS = rules.IN_PROGRESS, _("In progress")
+        COMPLETED = rules.COMPLETED, _("Completed")
+        OVERDUE = rules.OVERDUE, _("Overdue")
+        AWAITING_DECISION = rules.AWAITING_DECISION, _("Extension requested, decision awaited")
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="obligations")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -1806,10 +1809,10 @@ class Meeting(Record):
     PARTIAL_DATES = {"start_date": "dates_precision"}
 
     class Kind(models.TextChoices):
-        MSP = "msp", "Meeting of States Parties"
-        REVIEW = "review", "Review Conference"
-        INTERSESSIONAL = "intersessional", "Intersessional meeting"
-        EXTRAORDINARY = "extraordinary", "Extraordinary meeting"
+        MSP = "msp", _("Meeting of States Parties")
+        REVIEW = "review", _("Review Conference")
+        INTERSESSIONAL = "intersessional", _("Intersessional meeting")
+        EXTRAORDINARY = "extraordinary", _("Extraordinary meeting")
 
     treaty = models.ForeignKey(Treaty, models.PROTECT, related_name="meetings")
     kind = models.CharField(max_length=15, choices=Kind.choices)
@@ -1950,9 +1953,9 @@ class MeetingPart(Record):
     """One part of a meeting held in several (the 2nd Review Conference: virtual in 2020, Geneva in 2021)."""
 
     class Format(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        VIRTUAL = "virtual", "Virtual"
-        HYBRID = "hybrid", "Hybrid (in person and online)"
+        IN_PERSON = "in_person", _("In person")
+        VIRTUAL = "virtual", _("Virtual")
+        HYBRID = "hybrid", _("Hybrid (in person and online)")
 
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="parts")
     label = models.CharField(max_length=100, help_text="Example: 'Second part'.")
@@ -1991,23 +1994,23 @@ class Document(Record):
     """A document a meeting adopted, welcomed or heard: a declaration, a report, a paper…"""
 
     class Kind(models.TextChoices):
-        DECLARATION = "declaration", "Declaration"
-        ACTION_PLAN = "action_plan", "Action plan"
-        PROGRESS_REPORT = "progress_report", "Progress report"
-        WORK_PROGRAMME = "work_programme", "Work programme"
-        DECISION = "decision", "Decision"
-        FINAL_REPORT = "final_report", "Final report"
-        REVIEW_DOCUMENT = "review_document", "Review document"
-        PAPER = "paper", "Paper"
-        SURVIVORS_DECLARATION = "survivors_declaration", "Survivors' declaration"
-        OTHER = "other", "Other document"
+        DECLARATION = "declaration", _("Declaration")
+        ACTION_PLAN = "action_plan", _("Action plan")
+        PROGRESS_REPORT = "progress_report", _("Progress report")
+        WORK_PROGRAMME = "work_programme", _("Work programme")
+        DECISION = "decision", _("Decision")
+        FINAL_REPORT = "final_report", _("Final report")
+        REVIEW_DOCUMENT = "review_document", _("Review document")
+        PAPER = "paper", _("Paper")
+        SURVIVORS_DECLARATION = "survivors_declaration", _("Survivors' declaration")
+        OTHER = "other", _("Other document")
 
     class Action(models.TextChoices):
-        ADOPTED = "adopted", "Adopted"
-        WELCOMED = "welcomed", "Welcomed"
-        DELIVERED = "delivered", "Delivered"
-        PRESENTED = "presented", "Presented"
-        CONSIDERED = "considered", "Considered"
+        ADOPTED = "adopted", _("Adopted")
+        WELCOMED = "welcomed", _("Welcomed")
+        DELIVERED = "delivered", _("Delivered")
+        PRESENTED = "presented", _("Presented")
+        CONSIDERED = "considered", _("Considered")
 
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="documents")
     title = models.CharField(max_length=300)
@@ -2061,10 +2064,10 @@ class Extension(Record):
     }
 
     class Decision(models.TextChoices):
-        PENDING = "pending", "Pending"
-        GRANTED = "granted", "Granted"
-        REFUSED = "refused", "Refused"
-        WITHDRAWN = "withdrawn", "Withdrawn by the State"
+        PENDING = "pending", _("Pending")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+        WITHDRAWN = "withdrawn", _("Withdrawn by the State")
 
     obligation = models.ForeignKey(Obligation, models.CASCADE, related_name="extensions")
     requested_on = models.DateField("request submitted", null=True, blank=True)
@@ -2473,16 +2476,21 @@ class DueReport:
         report = self.report
         if self.status == rules.LATE:
             rough = report.submitted_precision not in ("", partial_dates.DAY)
-            return f"Submitted late (by {'at least ' if rough else ''}{_days(self.days)})"
+            if rough:
+                return gettext("Submitted late (by at least %(days)s)") % {"days": _days(self.days)}
+            return gettext("Submitted late (by %(days)s)") % {"days": _days(self.days)}
         if self.status == rules.OVERDUE:
-            return (
-                f"Overdue: not submitted {_days(self.days)} after it was due, as at {report.missing_display}"
-            )
+            return gettext("Overdue: not submitted %(days)s after it was due, as at %(day)s") % {
+                "days": _days(self.days),
+                "day": report.missing_display,
+            }
         return self.status_label
 
 
 def _days(days):
-    return "1 day" if days == 1 else f"{days:,} days"
+    return ngettext("%(count)s day", "%(count)s days", days) % {
+        "count": number_format(days, force_grouping=True)
+    }
 
 
 class TransparencyReport(Record):
@@ -2492,21 +2500,21 @@ class TransparencyReport(Record):
     PARTIAL_DATES = {"submitted_on": "submitted_precision"}
 
     class Kind(models.TextChoices):
-        INITIAL = rules.INITIAL, "Initial report"
-        ANNUAL = rules.ANNUAL, "Annual report"
+        INITIAL = rules.INITIAL, _("Initial report")
+        ANNUAL = rules.ANNUAL, _("Annual report")
 
     class Access(models.TextChoices):
-        NOT_RECORDED = "not_recorded", "Not recorded"
-        PUBLIC = "public", "Public"
-        RESTRICTED = "restricted", "Restricted (the State asked that it not be published)"
+        NOT_RECORDED = "not_recorded", _("Not recorded")
+        PUBLIC = "public", _("Public")
+        RESTRICTED = "restricted", _("Restricted (the State asked that it not be published)")
 
     class Status(models.TextChoices):
-        NOT_YET_DUE = rules.NOT_YET_DUE, "Not yet due"
-        ON_TIME = rules.ON_TIME, "Submitted on time"
-        LATE = rules.LATE, "Submitted late"
-        SUBMITTED = rules.SUBMITTED, "Submitted (the date recorded is too rough to tell whether on time)"
-        OVERDUE = rules.OVERDUE, "Overdue"
-        NOT_RECORDED = rules.NOT_RECORDED, "Submission not recorded"
+        NOT_YET_DUE = rules.NOT_YET_DUE, _("Not yet due")
+        ON_TIME = rules.ON_TIME, _("Submitted on time")
+        LATE = rules.LATE, _("Submitted late")
+        SUBMITTED = rules.SUBMITTED, _("Submitted (the date recorded is too rough to tell whether on time)")
+        OVERDUE = rules.OVERDUE, _("Overdue")
+        NOT_RECORDED = rules.NOT_RECORDED, _("Submission not recorded")
 
     participation = models.ForeignKey(Participation, models.CASCADE, related_name="reports")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -2590,8 +2598,8 @@ class TransparencyReport(Record):
     @classmethod
     def label_for(cls, kind, period):
         if kind == rules.ANNUAL:
-            return f"Annual report covering {period}"
-        return "Initial report"
+            return gettext("Annual report covering %(year)s") % {"year": period}
+        return gettext("Initial report")
 
     @property
     def label(self):
@@ -2779,11 +2787,11 @@ class Organisation(Record):
     """A participant in meetings that is not a State: the CMC, the ICRC, UNMAS, UNDP, the GICHD…"""
 
     class Kind(models.TextChoices):
-        CAMPAIGN = "campaign", "Campaign or non-governmental organisation"
-        INTERNATIONAL = "international", "International organisation"
-        UN = "un", "United Nations body"
-        RED_CROSS = "red_cross", "Red Cross or Red Crescent"
-        OTHER = "other", "Other"
+        CAMPAIGN = "campaign", _("Campaign or non-governmental organisation")
+        INTERNATIONAL = "international", _("International organisation")
+        UN = "un", _("United Nations body")
+        RED_CROSS = "red_cross", _("Red Cross or Red Crescent")
+        OTHER = "other", _("Other")
 
     name = models.CharField(max_length=200, unique=True, help_text="Example: 'Cluster Munition Coalition'.")
     short_name = models.CharField(max_length=40, blank=True, help_text="Example: 'CMC'.")
@@ -2870,14 +2878,14 @@ class Statement(Record):
     """What a State, an organisation or an office said at a meeting, under an agenda topic."""
 
     class Mode(models.TextChoices):
-        ORAL = "oral", "Oral"
-        WRITTEN = "written", "Written statement"
-        FOR_THE_RECORD = "for_the_record", "Offered for the record"
+        ORAL = "oral", _("Oral")
+        WRITTEN = "written", _("Written statement")
+        FOR_THE_RECORD = "for_the_record", _("Offered for the record")
 
     class CountKind(models.TextChoices):
-        STATES_PARTIES = "states_parties", "States that have joined (deposited an instrument)"
-        SIGNATORIES = "signatories", "Signatories that have not yet joined"
-        IN_FORCE = "in_force", "States Parties for which the treaty is in force"
+        STATES_PARTIES = "states_parties", _("States that have joined (deposited an instrument)")
+        SIGNATORIES = "signatories", _("Signatories that have not yet joined")
+        IN_FORCE = "in_force", _("States Parties for which the treaty is in force")
 
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="statements")
     topic = models.ForeignKey(AgendaTopic, models.PROTECT, related_name="statements")
@@ -3030,18 +3038,18 @@ class Pledge(Record):
     """A pledge or contribution announced at a meeting: who gives how much, to whom, for what."""
 
     class Status(models.TextChoices):
-        NEW = "new", "New pledge"
-        PROVIDED = "provided", "Already provided"
+        NEW = "new", _("New pledge")
+        PROVIDED = "provided", _("Already provided")
 
     class Purpose(models.TextChoices):
-        CLEARANCE = "clearance", "Clearance"
-        MINE_ACTION = "mine_action", "Mine action in general"
-        RISK_EDUCATION = "risk_education", "Risk education"
-        VICTIM_ASSISTANCE = "victim_assistance", "Victim assistance"
-        STOCKPILE_DESTRUCTION = "stockpile_destruction", "Stockpile destruction"
-        TRAINING = "training", "Training"
-        GENERAL = "general", "General support to the Convention"
-        OTHER = "other", "Other"
+        CLEARANCE = "clearance", _("Clearance")
+        MINE_ACTION = "mine_action", _("Mine action in general")
+        RISK_EDUCATION = "risk_education", _("Risk education")
+        VICTIM_ASSISTANCE = "victim_assistance", _("Victim assistance")
+        STOCKPILE_DESTRUCTION = "stockpile_destruction", _("Stockpile destruction")
+        TRAINING = "training", _("Training")
+        GENERAL = "general", _("General support to the Convention")
+        OTHER = "other", _("Other")
 
     meeting = models.ForeignKey(Meeting, models.CASCADE, related_name="pledges")
     donor_state = models.ForeignKey(

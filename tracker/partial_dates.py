@@ -7,6 +7,10 @@ stored value while there is no date) reads as an exact day.
 """
 
 import datetime
+import functools
+
+from django.utils.dateformat import format as format_date
+from django.utils.translation import get_language, gettext
 
 DAY = "day"
 MONTH = "month"
@@ -64,23 +68,34 @@ def period_end(day, precision):
 
 
 def display(day, precision=DAY):
-    """Return ``day`` as words at its precision: "13 September 2011", "late 2011", …"""
-    precision = precision or DAY
+    """Return ``day`` as words at its precision: "13 September 2011", "late 2011", …
+
+    In the active language (English outside /fr/ and /es/). Kept per day, precision and
+    language: long lists show the same days again and again, and Django's date
+    formatting is several times slower than strftime.
+    """
     if day is None:
         return ""
+    return _display(day, precision or DAY, get_language())
+
+
+@functools.lru_cache(maxsize=8192)
+def _display(day, precision, language):
+    from tracker.i18n import local_format
+
     if precision == MONTH:
-        return day.strftime("%B %Y")
+        return format_date(day, local_format("F Y"))
     if precision == BEFORE:
-        return "before " + day.strftime("%B %Y")
+        return gettext("before %(month)s") % {"month": format_date(day, local_format("F Y"))}
     if precision == EARLY:
-        return f"early {day.year}"
+        return gettext("early %(year)s") % {"year": day.year}
     if precision == MID:
-        return f"mid-{day.year}"
+        return gettext("mid-%(year)s") % {"year": day.year}
     if precision == LATE:
-        return f"late {day.year}"
+        return gettext("late %(year)s") % {"year": day.year}
     if precision == YEAR:
         return str(day.year)
-    return f"{day.day} {day.strftime('%B %Y')}"
+    return format_date(day, local_format("j F Y"))
 
 
 def iso(day, precision=DAY):

@@ -8,6 +8,7 @@ the downloads refuse the request with the reason (tracker.filters).
 
 from django import forms
 from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
 
 from tracker import rules
 from tracker.filters import clean_query, ignored_messages
@@ -15,29 +16,31 @@ from tracker.models import EARLIEST, LATEST, State, TransparencyReport, Treaty
 
 
 class ReportFilterForm(forms.Form):
-    treaty = forms.ChoiceField(label="Treaty", required=False)
+    treaty = forms.ChoiceField(label=_("Treaty"), required=False)
     region = forms.ChoiceField(
-        label="Region", required=False, choices=[("", "Any region"), *State.Region.choices]
+        label=_("Region"), required=False, choices=[("", _("Any region")), *State.Region.choices]
     )
     year = forms.IntegerField(
-        label="Year due",
+        label=_("Year due"),
         required=False,
         min_value=EARLIEST.year,
         max_value=LATEST.year,
-        error_messages={"invalid": "Give a year, e.g. 2015."},
+        error_messages={"invalid": _("Give a year, e.g. 2015.")},
     )
     kind = forms.ChoiceField(
-        label="Report", required=False, choices=[("", "Initial and annual"), *TransparencyReport.Kind.choices]
+        label=_("Report"),
+        required=False,
+        choices=[("", _("Initial and annual")), *TransparencyReport.Kind.choices],
     )
     status = forms.ChoiceField(
-        label="Status", required=False, choices=[("", "Any status"), *TransparencyReport.Status.choices]
+        label=_("Status"), required=False, choices=[("", _("Any status")), *TransparencyReport.Status.choices]
     )
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data if data is not None else QueryDict(), **kwargs)
         self.treaties = list(Treaty.objects.all())
         self.fields["treaty"].choices = [
-            ("", "All treaties"),
+            ("", _("All treaties")),
             *((t.slug, t.short_name) for t in self.treaties),
         ]
         self.is_valid()
@@ -68,9 +71,9 @@ class CalendarReportsForm(forms.Form):
     """/deadlines.ics?reports=1 adds the transparency reports' due dates to the calendar."""
 
     reports = forms.TypedChoiceField(
-        label="Transparency reports",
+        label=_("Transparency reports"),
         required=False,
-        choices=[("", "Leave out"), ("0", "Leave out"), ("1", "Include")],
+        choices=[("", _("Leave out")), ("0", _("Leave out")), ("1", _("Include"))],
         coerce=lambda value: value == "1",
         empty_value=False,
     )
@@ -88,10 +91,10 @@ class CalendarReportsForm(forms.Form):
 COLUMNS = (rules.NOT_YET_DUE, rules.ON_TIME, rules.LATE, rules.SUBMITTED, rules.OVERDUE, rules.NOT_RECORDED)
 # Their short labels, for the columns of the yearly table.
 COLUMN_LABELS = {
-    rules.NOT_YET_DUE: "Not yet due",
-    rules.ON_TIME: "On time",
-    rules.LATE: "Late",
-    rules.SUBMITTED: "Submitted, timing unknown",
-    rules.OVERDUE: "Overdue",
-    rules.NOT_RECORDED: "Not recorded",
+    rules.NOT_YET_DUE: _("Not yet due"),
+    rules.ON_TIME: _("On time"),
+    rules.LATE: _("Late"),
+    rules.SUBMITTED: _("Submitted, timing unknown"),
+    rules.OVERDUE: _("Overdue"),
+    rules.NOT_RECORDED: _("Not recorded"),
 }

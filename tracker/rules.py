@@ -26,6 +26,8 @@ import calendar
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 # How a treaty counts entry into force from a deposit.
 EIF_MONTH_START = "month_start"  # first day of the Nth month after the deposit month
 EIF_DAYS_AFTER = "days_after"  # N days after the deposit
@@ -400,14 +402,14 @@ def report_due_dates(eif, until, rules=CCM, withdrawal_effective_date=None):
         end = min(end, withdrawal_effective_date - datetime.timedelta(days=1))
     due = []
     if initial <= end:
-        due.append((initial, "Initial report"))
+        due.append((initial, gettext("Initial report")))
     year = initial.year
     while True:
         annual = annual_report_due(year, rules)
         if annual > end:
             break
         if annual > initial:
-            due.append((annual, f"Annual report covering {year - 1}"))
+            due.append((annual, gettext("Annual report covering %(year)s") % {"year": year - 1}))
         year += 1
     return due
 
@@ -444,7 +446,7 @@ def reports_due(eif, until, rules=CCM, withdrawal_effective_date=None):
     """
     due = []
     for day, label in report_due_dates(eif, until, rules, withdrawal_effective_date):
-        if label == "Initial report":
+        if label == gettext("Initial report"):
             due.append((INITIAL, None, day))
         else:
             due.append((ANNUAL, day.year - 1, day))

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of a page comes from its address only (/fr/…, /es/…; English
+    # unprefixed): tracker/i18n.py and docs/public-site.md, "Languages".
+    "tracker.i18n.PathLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -90,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tracker.i18n.languages",
             ],
         },
     },
@@ -100,7 +104,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "tracker.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "tracker.jinja2.environment",
+            "context_processors": ["tracker.i18n.languages"],
+        },
     },
 ]
 
@@ -130,7 +137,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# British English is the default, at the unprefixed addresses; the public pages also
+# exist in French under /fr/ and in Spanish under /es/ (tracker/urls.py). The admin,
+# the downloads and the API stay in English. docs/public-site.md, "Languages".
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = os.getenv("TIME_ZONE", "UTC")
 USE_I18N = True

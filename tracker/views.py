@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext, gettext_lazy
 
 from tracker import (
     charts,
@@ -55,10 +56,10 @@ from tracker.models import (
 
 # The dashboard's counts, in the plural and in the order shown.
 STATUS_PLURALS = {
-    rules.PARTY: "States Parties",
-    rules.SIGNATORY: "Signed, not yet ratified",
-    rules.NON_SIGNATORY: "Non-signatories",
-    rules.WITHDRAWN: "Withdrawn",
+    rules.PARTY: gettext_lazy("States Parties"),
+    rules.SIGNATORY: gettext_lazy("Signed, not yet ratified"),
+    rules.NON_SIGNATORY: gettext_lazy("Non-signatories"),
+    rules.WITHDRAWN: gettext_lazy("Withdrawn"),
 }
 # The States list filters folded away (on every screen) unless one is used.
 PANEL_FILTERS = (
@@ -114,11 +115,13 @@ def _membership_chart(treaty, participations, today):
         series,
         start=start,
         end=today,
-        title=f"States Parties to the {treaty.short_name}, {start.year}–{today.year}",
-        description=(
-            f"A step line rising with each deposit of an instrument and falling with each withdrawal, "
-            f"from {start.year} to {partial_dates.display(today)}, when it stands at {now}."
-        ),
+        title=gettext("States Parties to the %(treaty)s, %(start)s–%(end)s")
+        % {"treaty": treaty.short_name, "start": start.year, "end": today.year},
+        description=gettext(
+            "A step line rising with each deposit of an instrument and falling with each withdrawal, "
+            "from %(start)s to %(end)s, when it stands at %(count)s."
+        )
+        % {"start": start.year, "end": partial_dates.display(today), "count": now},
         id_prefix=f"chart-{treaty.slug}",
     )
     return mark_safe(svg), by_year
@@ -269,7 +272,9 @@ def _timeline(participation):
     display = partial_dates.display
     events = []
     if p.signature_date:
-        events.append(TimelineEvent(p.signature_date, display(p.signature_date), "Signed", source=p.source))
+        events.append(
+            TimelineEvent(p.signature_date, display(p.signature_date), gettext("Signed"), source=p.source)
+        )
     for step in p.steps.all():
         events.append(
             TimelineEvent(
@@ -286,8 +291,9 @@ def _timeline(participation):
             TimelineEvent(
                 p.deposit_date,
                 display(p.deposit_date),
-                f"Instrument of {p.get_instrument_display().lower()} deposited",
-                "The State became a State Party.",
+                gettext("Instrument of %(instrument)s deposited")
+                % {"instrument": p.get_instrument_display().lower()},
+                gettext("The State became a State Party."),
                 p.source,
             )
         )
@@ -296,8 +302,10 @@ def _timeline(participation):
             TimelineEvent(
                 p.provisional_application_date,
                 display(p.provisional_application_date),
-                "Provisional application declared",
-                "The State declared that it applies the treaty provisionally, pending its entry into force.",
+                gettext("Provisional application declared"),
+                gettext(
+                    "The State declared that it applies the treaty provisionally, pending its entry into force."
+                ),
                 p.source,
             )
         )
@@ -306,8 +314,8 @@ def _timeline(participation):
             TimelineEvent(
                 p.entry_into_force_date,
                 display(p.entry_into_force_date),
-                "Entry into force",
-                "Computed from the deposit date by the treaty's rule.",
+                gettext("Entry into force"),
+                gettext("Computed from the deposit date by the treaty's rule."),
                 computed=True,
             )
         )
@@ -316,7 +324,7 @@ def _timeline(participation):
             TimelineEvent(
                 p.withdrawal_notice_date,
                 display(p.withdrawal_notice_date),
-                "Withdrawal notified",
+                gettext("Withdrawal notified"),
                 "",
                 p.source,
             )
@@ -326,8 +334,8 @@ def _timeline(participation):
             TimelineEvent(
                 p.withdrawal_effective_date,
                 display(p.withdrawal_effective_date),
-                "Withdrawal takes effect",
-                "Computed from the notice by the treaty's rule.",
+                gettext("Withdrawal takes effect"),
+                gettext("Computed from the notice by the treaty's rule."),
                 computed=True,
             )
         )
@@ -530,7 +538,7 @@ def deadline_list(request):
         # The same filters give the same lists until the data changes (tracker.derived).
         **derived.memo(("deadline lists", query.urlencode()), lists),
         "completed_since": since,
-        "completed_caption": f"Completed since 1 January {since.year}",
+        "completed_caption": gettext("Completed since 1 January %(year)s") % {"year": since.year},
         "show_unrecorded": deadlines.options.get("applicability") == "all",
         "ignored": ignored_messages(deadlines.form),
         "query": query,

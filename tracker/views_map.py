@@ -3,6 +3,8 @@
 from django import forms
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import exports, worldmap
 from tracker.filters import ignored_messages
@@ -14,14 +16,14 @@ from tracker.views import map_standings
 class MapForm(forms.Form):
     """The parameters of /map.svg: which treaty (the first entered by default) and on which day (today)."""
 
-    treaty = forms.ChoiceField(label="Treaty", required=False)
-    as_of = DayField(label="As of", required=False)
+    treaty = forms.ChoiceField(label=_("Treaty"), required=False)
+    as_of = DayField(label=_("As of"), required=False)
 
     def __init__(self, data):
         super().__init__(data)
         self.treaties = list(Treaty.objects.all())
         self.fields["treaty"].choices = [
-            ("", "The first treaty"),
+            ("", _("The first treaty")),
             *((t.slug, t.short_name) for t in self.treaties),
         ]
         self.is_valid()
@@ -45,6 +47,6 @@ def world_map_svg(request):
         return exports.bad_request_text(ignored_messages(form))
     treaty, as_of = form.chosen_treaty, form.as_of_date
     if treaty is None:
-        return exports.bad_request_text(["No treaty is recorded yet, so there is no map to draw."])
+        return exports.bad_request_text([gettext("No treaty is recorded yet, so there is no map to draw.")])
     svg = worldmap.render_svg(treaty, as_of, map_standings(treaty, as_of), legend=True)
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

@@ -14,6 +14,7 @@ import logging
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 
 from tracker import views
 
@@ -21,7 +22,7 @@ from tracker import views
 # width, position: sticky): expected, and noise in the logs at every render.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
-UNAVAILABLE = (
+UNAVAILABLE = gettext_lazy(
     "The PDF profile cannot be made on this server (WeasyPrint or the Pango library is missing). "
     "Print the State's page from your browser instead and choose 'Save as PDF': it prints the same profile.\n"
 )
@@ -69,7 +70,7 @@ def state_profile_pdf(request, iso2):
     try:
         pdf = render_pdf(request, page.content.decode())
     except (ImportError, OSError):
-        return HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
+        return HttpResponse(str(UNAVAILABLE), status=503, content_type="text/plain; charset=utf-8")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="profile-{iso2}.pdf"'
     return response

@@ -18,9 +18,12 @@ from pathlib import Path
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from tracker import partial_dates, rules
 from tracker.addresses import state_address
+from tracker.i18n import state_name
 
 SHAPES = Path(__file__).resolve().parent / "geodata" / "world.json"
 CIRCLE_RADIUS = 7
@@ -30,11 +33,11 @@ OTHER_LAND = "#f7f8f9"  # land that is none of the States listed: paler than any
 
 # kind -> (label, fill, the pattern drawn over the fill or None). The order is the legend's.
 KINDS = {
-    "in_force": ("State Party, treaty in force for it", "#1d5c2e", None),
-    "not_in_force": ("State Party, not yet in force for it", "#7fbf8e", "stripes"),
-    "signatory": ("Signatory", "#e9b949", "dots"),
-    "non_signatory": ("Non-signatory", "#c9cfd6", None),
-    "withdrawn": ("Withdrawn", "#c0504d", "cross"),
+    "in_force": (_("State Party, treaty in force for it"), "#1d5c2e", None),
+    "not_in_force": (_("State Party, not yet in force for it"), "#7fbf8e", "stripes"),
+    "signatory": (_("Signatory"), "#e9b949", "dots"),
+    "non_signatory": (_("Non-signatory"), "#c9cfd6", None),
+    "withdrawn": (_("Withdrawn"), "#c0504d", "cross"),
 }
 PATTERN_INK = {"stripes": "#1d5c2e", "dots": "#6e4400", "cross": "#ffffff"}
 
@@ -92,12 +95,15 @@ def counts(standings):
 def describe(treaty, as_of, standings):
     """The map's title and description, in words."""
     day = partial_dates.display(as_of)
-    title = f"World map: the {treaty.short_name} on {day}"
-    parts = [f"{label}: {count}" for _, label, count in counts(standings)]
+    title = gettext("World map: the %(treaty)s on %(day)s") % {"treaty": treaty.short_name, "day": day}
+    parts = [f"{label}: {count}" for _kind, label, count in counts(standings)]
     description = (
-        f"Each State coloured and patterned by its status under the {treaty.name} on {day}. "
+        gettext("Each State coloured and patterned by its status under the %(treaty)s on %(day)s.")
+        % {"treaty": treaty.name, "day": day}
+        + " "
         + "; ".join(parts)
-        + ". Small States are drawn as circles."
+        + ". "
+        + gettext("Small States are drawn as circles.")
     )
     return title, description
 
@@ -111,12 +117,18 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         by_kind[kind_of(standing)].append(standing)
     title, description = describe(treaty, as_of, standings)
     key_height = 70 * len(KINDS) + 40 if legend else 0
+    # On a page the map is a labelled group whose shapes (mouse-only links) are hidden from
+    # assistive technology, which reads the title, the description and the table instead: an
+    # element with role="img" may not hold links (axe-core, nested-interactive). The
+    # standalone /map.svg, shown as an image, stays one.
+    role = "img" if legend else "group"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="world-map" viewBox="0 0 {width} {height + key_height}" '
-        f'role="img" aria-labelledby="{prefix}-title {prefix}-desc">',
+        f'role="{role}" aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(title)}</title>',
         f'<desc id="{prefix}-desc">{escape(description)}</desc>',
         "<defs>" + "".join(_pattern(prefix, kind) for kind in KINDS) + "</defs>",
+        "" if legend else '<g aria-hidden="true">',
         f'<path fill="{OTHER_LAND}" stroke="#aab2bc" stroke-width="1" d="{data["others"]}"/>',
     ]
     circles = []
@@ -126,7 +138,7 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         out.append(f'<g fill="{paint}" stroke="{STROKE}" stroke-width="1" class="map-{kind}">')
         for standing in members:
             code = standing.state.iso2
-            label = f"{standing.state.name}: {KINDS[kind][0]}"
+            label = f"{state_name(standing.state)}: {KINDS[kind][0]}"
             link = f'<a href="{escape(address(standing.state))}" tabindex="-1"><title>{escape(label)}</title>'
             if code in data["shapes"]:
                 out.append(f'{link}<path d="{data["shapes"][code]}"/></a>')
@@ -139,6 +151,8 @@ def render_svg(treaty, as_of, standings, prefix="map", legend=False):
         out.append("</g>")
     # Circles last, so that no outline covers them.
     out.append('<g class="map-small-states">' + "".join(circles) + "</g>")
+    if not legend:
+        out.append("</g>")
     if legend:
         out.append(_svg_key(prefix, height, standings))
     out.append("</svg>")
@@ -173,24 +187,36 @@ def render(treaty, as_of, standings, *, table_below):
         for kind, label, count in counts(standings)
     )
     if table_below:
-        note = "The table below lists every State with its status in words: it is the map’s text alternative."
+        note = gettext(
+            "The table below lists every State with its status in words: it is the map’s text alternative."
+        )
     else:
         note = format_html(
-            'The <a href="{}">list of States</a> gives every State’s status in words: it is the map’s text alternative.',
+            gettext(
+                'The <a href="{}">list of States</a> gives every State’s status in words: it is the map’s text alternative.'
+            ),
             f"{treaty.get_absolute_url()}&as_of={as_of.isoformat()}",
         )
     caption = format_html(
-        "<figcaption><strong>{}.</strong> Each State is coloured and patterned by its status{}; "
-        "select one for its page.</figcaption>",
+        "<figcaption><strong>{}.</strong> {}</figcaption>",
         describe(treaty, as_of, standings)[0],
-        ", whatever the filters" if table_below else "",
+        gettext(
+            "Each State is coloured and patterned by its status, whatever the filters; select one for its page."
+        )
+        if table_below
+        else gettext("Each State is coloured and patterned by its status; select one for its page."),
     )
     return mark_safe(
         caption
         + render_svg(treaty, as_of, standings)
-        + f'<ul class="map-legend" aria-label="Map key">{items}</ul>'
+        + format_html('<ul class="map-legend" aria-label="{}">', gettext("Map key"))
+        + items
+        + "</ul>"
         + format_html(
-            '<p class="map-note">{} Small States are circles; pale land with a grey outline is not one of the States listed.</p>',
+            '<p class="map-note">{} {}</p>',
             note,
+            gettext(
+                "Small States are circles; pale land with a grey outline is not one of the States listed."
+            ),
         )
     )
