@@ -45,6 +45,15 @@ ADDRESSES = [
     "/map.svg?treaty=apmbc",
     "/api/v1/states?treaty=ccm&region=asia",
     "/api/v1/changes",
+    # The same pages in French and Spanish: kept parts are per language.
+    "/fr/",
+    "/fr/states/?status=party&region=africa",
+    "/es/states/",
+    "/fr/deadlines/",
+    "/es/reports/",
+    "/fr/working-groups/",
+    "/es/changes/",
+    "/fr/meetings/",
 ]
 
 
