@@ -207,10 +207,7 @@ class PublicPageCacheMiddleware:
 
     def rebuild(self, stored):
         status, headers, content, _ = stored
-        response = HttpResponse(content, status=status)
-        for name, value in headers:
-            response[name] = value
-        return response
+        return HttpResponse(content, status=status, headers=dict(headers))
 
     def stamp(self, response, etag, last_modified):
         response["ETag"] = etag
@@ -219,5 +216,5 @@ class PublicPageCacheMiddleware:
         # Browsers and proxies may keep the page but must ask again each time:
         # the answer is a cheap 304 until something changes.
         if "Cache-Control" not in response:
-            patch_cache_control(response, no_cache=True, public=True)
+            response["Cache-Control"] = "no-cache, public"
         return response
