@@ -4,6 +4,11 @@ Browser tests need Debian's Chromium and PostgreSQL-only tests need
 DATABASE_URL to point at PostgreSQL. On a user's machine without them the
 tests skip with the reason shown in the summary (pytest -ra). Under CI (the
 CI variable set) a missing Chromium is a failure, not a skip.
+
+The suite runs in one worker process per core (pytest-xdist, ``-n auto`` in
+pytest.ini), each with its own test database (pytest-django names it
+``test_…_gw0``, ``test_…_gw1``, …); a run of named files or tests stays in one
+process, where starting workers would cost more than it saves.
 """
 
 import os
@@ -18,6 +23,32 @@ IN_CI = bool(os.getenv("CI"))
 
 def chromium_available():
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config):
+    """How many workers ``-n auto`` starts: one per core (at most MAX_WORKERS), or none
+    (the tests run in this process) when the command line names test files or tests.
+
+    PYTEST_XDIST_AUTO_NUM_WORKERS, as in pytest-xdist itself, sets the number; ``-n 0``
+    (or ``-n 2``) on the command line overrides all of this.
+    """
+    chosen = os.getenv("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return int(chosen)
+    here = config.invocation_params.dir
+    named = [arg.split("::")[0] for arg in config.args]
+    if config.args_source == pytest.Config.ArgsSource.ARGS and all(
+        "::" in arg or (here / path).is_file() for arg, path in zip(config.args, named, strict=True)
+    ):
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
 
 
 def instrument_jinja2():
