@@ -13,9 +13,16 @@ process, where starting workers would cost more than it saves.
 
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
+
+try:
+    import fcntl
+except ImportError:  # Windows: no file locks, and so no exclusive tests alongside others
+    fcntl = None
 
 CHROMIUM = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = bool(os.getenv("CI"))
@@ -51,6 +58,28 @@ def pytest_xdist_auto_num_workers(config):
     return min(cores, MAX_WORKERS)
 
 
+LOCK = "TRACKER_TESTS_LOCK"  # the lock file of this run, for its workers
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``exclusive`` runs while no other worker runs a test.
+
+    Every test holds a shared lock on the run's lock file, from its set-up to its tear-down
+    (a worker's first and last tests also make and drop its test database); an ``exclusive``
+    test holds it alone, so it waits for the tests running elsewhere, and they wait for it.
+    """
+    if fcntl is None or not hasattr(item.config, "workerinput") or not os.getenv(LOCK):
+        yield
+        return
+    with open(os.environ[LOCK], "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if item.get_closest_marker("exclusive") else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def instrument_jinja2():
     """Let the test client see the pages Jinja2 renders as it sees Django templates' pages.
 
@@ -82,6 +111,12 @@ def instrument_jinja2():
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no":
+        # The controller of an xdist run: its workers, started later, inherit the variable.
+        handle, path = tempfile.mkstemp(prefix="tracker-tests-", suffix=".lock")
+        os.close(handle)
+        os.environ[LOCK] = path
+        config.add_cleanup(lambda: Path(path).unlink(missing_ok=True))
     instrument_jinja2()
     # The public page cache (tracker/caching.py) would serve a page rendered by an
     # earlier request or test, without its context and its queries: tests switch it

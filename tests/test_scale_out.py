@@ -190,7 +190,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# exclusive: the page cache's version on PostgreSQL is the cluster's snapshot, which any write
+# in any database of the cluster moves (another worker's tests too): nothing else may run.
 @pytest.mark.postgres
+@pytest.mark.exclusive
 class TwoInstancesTestCase(TransactionTestCase):
     """Two gunicorn processes on PostgreSQL and Redis: an edit through one is read at once through the other."""
 
