@@ -9,7 +9,7 @@ running it again never loses an editor's work.
 
 Tasks:
   serve [ADDRESS:PORT]   set up, then serve the site (default 127.0.0.1:8000)
-  test [PYTEST ARGS]     set up, then run the whole test suite
+  test [PYTEST ARGS]     set up, then run the whole test suite (one worker per core)
   setup                  only set up the environment and the database
   manage ARGS            run manage.py inside the environment
 """

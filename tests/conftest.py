@@ -4,13 +4,25 @@ Browser tests need Debian's Chromium and PostgreSQL-only tests need
 DATABASE_URL to point at PostgreSQL. On a user's machine without them the
 tests skip with the reason shown in the summary (pytest -ra). Under CI (the
 CI variable set) a missing Chromium is a failure, not a skip.
+
+The suite runs in one worker process per core (pytest-xdist, ``-n auto`` in
+pytest.ini), each with its own test database (pytest-django names it
+``test_…_gw0``, ``test_…_gw1``, …); a run of named files or tests stays in one
+process, where starting workers would cost more than it saves.
 """
 
 import os
 import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.db import connection
+
+try:
+    import fcntl
+except ImportError:  # Windows: no file locks, and so no exclusive tests alongside others
+    fcntl = None
 
 CHROMIUM = os.getenv("CHROMIUM_PATH", "/usr/bin/chromium")
 IN_CI = bool(os.getenv("CI"))
@@ -18,6 +30,54 @@ IN_CI = bool(os.getenv("CI"))
 
 def chromium_available():
     return os.path.exists(CHROMIUM) or shutil.which("chromium") is not None
+
+
+MAX_WORKERS = 8
+
+
+def pytest_xdist_auto_num_workers(config):
+    """How many workers ``-n auto`` starts: one per core (at most MAX_WORKERS), or none
+    (the tests run in this process) when the command line names test files or tests.
+
+    PYTEST_XDIST_AUTO_NUM_WORKERS, as in pytest-xdist itself, sets the number; ``-n 0``
+    (or ``-n 2``) on the command line overrides all of this.
+    """
+    chosen = os.getenv("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return int(chosen)
+    here = config.invocation_params.dir
+    named = [arg.split("::")[0] for arg in config.args]
+    if config.args_source == pytest.Config.ArgsSource.ARGS and all(
+        "::" in arg or (here / path).is_file() for arg, path in zip(config.args, named, strict=True)
+    ):
+        return 0
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
+
+
+LOCK = "TRACKER_TESTS_LOCK"  # the lock file of this run, for its workers
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked ``exclusive`` runs while no other worker runs a test.
+
+    Every test holds a shared lock on the run's lock file, from its set-up to its tear-down
+    (a worker's first and last tests also make and drop its test database); an ``exclusive``
+    test holds it alone, so it waits for the tests running elsewhere, and they wait for it.
+    """
+    if fcntl is None or not hasattr(item.config, "workerinput") or not os.getenv(LOCK):
+        yield
+        return
+    with open(os.environ[LOCK], "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX if item.get_closest_marker("exclusive") else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def instrument_jinja2():
@@ -51,6 +111,12 @@ def instrument_jinja2():
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput") and config.getoption("dist", "no") != "no":
+        # The controller of an xdist run: its workers, started later, inherit the variable.
+        handle, path = tempfile.mkstemp(prefix="tracker-tests-", suffix=".lock")
+        os.close(handle)
+        os.environ[LOCK] = path
+        config.add_cleanup(lambda: Path(path).unlink(missing_ok=True))
     instrument_jinja2()
     # The public page cache (tracker/caching.py) would serve a page rendered by an
     # earlier request or test, without its context and its queries: tests switch it

@@ -1,19 +1,18 @@
 """The read API, /api/v1/: the same numbers as the pages and downloads, errors in JSON, caching and CORS."""
 
-import io
 import re
 
 from django.contrib.staticfiles import finders
-from django.core.management import call_command
 from django.test import TestCase, override_settings
 
+from tests.shipped import load_shipped_data
 from tracker.models import Obligation, Source
 
 
 class ApiTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def get_json(self, url, status=200):
         response = self.client.get(url)

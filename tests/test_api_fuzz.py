@@ -7,16 +7,14 @@ pytest), over the shipped data, so that real States, meetings and pledges are fo
 examples per operation) so that the suite stays within its minutes.
 """
 
-import io
-
 import schemathesis
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import TestCase
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from tests.shipped import load_shipped_data
 from tracker.wsgi import application
 
 EXAMPLES = 15
@@ -29,7 +27,7 @@ EXCLUDED = [positive_data_acceptance]
 class ApiFuzzTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def setUp(self):
         # The WSGI application is called directly, not through Django's test client: like the

@@ -9,9 +9,9 @@ import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.shipped import load_shipped_data
 
 PAGES = [
     ("dashboard", "/"),
@@ -31,7 +31,7 @@ PAGES = [
 @pytest.mark.browser
 class PublicSiteBrowserTestCase(BrowserTestCase):
     def setUp(self):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
 
     def tearDown(self):

@@ -3,22 +3,20 @@
 Skipped where Debian's Chromium is missing (as on the machine these were written on: run them
 in CI, which installs it)."""
 
-import io
-
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.test import Client
 
 from tests import factory
 from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.shipped import load_shipped_data
 from tracker.models import Participation
 
 
 @pytest.mark.browser
 class AdminBrowserTestCase(BrowserTestCase):
     def setUp(self):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         client = Client()
         client.force_login(factory.make_user("sue", superuser=True))
         context = self.browser.new_context(viewport={"width": 1280, "height": 900})

@@ -1,13 +1,12 @@
 """The world map and the printed profile in a real browser (Debian's Chromium through Playwright),
 with the shipped data. Screenshots go to test-artifacts/ (git-ignored) for a person to look at."""
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.shipped import load_shipped_data
 
 
 def pdf_pages(pdf):
@@ -20,7 +19,7 @@ def pdf_pages(pdf):
 @pytest.mark.browser
 class MapAndPrintBrowserTestCase(BrowserTestCase):
     def setUp(self):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def new_page(self, width=1280, javascript=True):
         context = self.browser.new_context(

@@ -1,12 +1,10 @@
 """/reports/ in a real browser (Chromium through Playwright), with the shipped data:
 it fits a phone, and its filters work without JavaScript."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.shipped import load_shipped_data
 
 PAGES = [
     ("reports", "/reports/"),
@@ -18,7 +16,7 @@ PAGES = [
 @pytest.mark.browser
 class ReportsBrowserTestCase(BrowserTestCase):
     def setUp(self):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def test_the_pages_fit_a_375px_phone(self):
         """No reports page is wider than a 375px screen (tables scroll inside their wrapper)."""

@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from tests import factory
+from tests.shipped import load_shipped_data
 from tracker import depositary, reconciliation
 from tracker.models import Declaration, Participation, Treaty
 
@@ -192,7 +193,7 @@ class BrokenFilesTestCase(SimpleTestCase):
 class ShippedCcmTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.treaty = Treaty.objects.get(slug="ccm")
 
     def test_the_shipped_ccm_matches_its_own_source(self):

@@ -5,16 +5,16 @@ import csv
 import io
 from decimal import Decimal
 
-from django.core.management import call_command
 from django.test import TestCase
 
+from tests.shipped import load_shipped_data
 from tracker import models
 
 
 class ShippedDataTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.meeting = models.Meeting.objects.get(treaty__slug="ccm", short_name="2MSP")
 
 

@@ -1,14 +1,13 @@
 """Every public page with the shipped data, and hostile input on every public address."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
 from tests import factory
+from tests.shipped import load_shipped_data
 from tracker.models import State
 
 # (address, is it an HTML page?)
@@ -49,7 +48,7 @@ class ShippedDataPagesTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def test_every_public_address_answers_200(self):
         """Each page, download and feed answers 200 with the shipped data."""

@@ -6,11 +6,11 @@ import io
 import json
 
 import feedparser
-from django.core.management import call_command
 from django.test import TestCase
 from django.urls import reverse
 
 from tests import factory
+from tests.shipped import load_shipped_data
 from tracker import models
 
 D = datetime.date
@@ -21,7 +21,7 @@ class ShippedRecordTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def rows(self, **params):
         response = self.client.get(reverse("states-json"), params)

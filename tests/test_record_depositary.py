@@ -4,9 +4,9 @@ public notes kept free of research remarks."""
 
 import datetime
 
-from django.core.management import call_command
 from django.test import TestCase
 
+from tests.shipped import load_shipped_data
 from tracker import models
 
 D = datetime.date.fromisoformat
@@ -32,7 +32,7 @@ RESEARCH_PHRASES = (
 class DepositaryRecordTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", verbosity=0)
+        load_shipped_data()
         cls.treaty = models.Treaty.objects.select_related("source").get(slug="ccm")
 
     def participations(self):

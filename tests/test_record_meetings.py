@@ -2,13 +2,12 @@
 working_groups.yaml, coordinators.csv, sources-meetings.yaml), loaded as a deployment loads it."""
 
 import datetime
-import io
 import re
 
-from django.core.management import call_command
 from django.db.models import Q
 from django.test import TestCase
 
+from tests.shipped import load_shipped_data
 from tracker import models
 
 D = datetime.date.fromisoformat
@@ -32,7 +31,7 @@ RESEARCH_PHRASES = re.compile(
 class MeetingRecordTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.treaty = models.Treaty.objects.get(slug="ccm")
         cls.seed001 = models.Source.objects.get(key="seed001")
 

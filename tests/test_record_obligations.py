@@ -4,14 +4,13 @@ fixtures/data/ccm/obligations.yaml and sources-obligations.yaml, loaded as a dep
 Gaps and doubts behind these facts: docs/data/obligations.md."""
 
 import datetime
-import io
 import re
 
 import yaml
 from django.conf import settings
-from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase
 
+from tests.shipped import load_shipped_data
 from tracker import models, partial_dates
 
 D = datetime.date.fromisoformat
@@ -52,7 +51,7 @@ def extensions(iso2, kind):
 class RecordedObligationsTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
 
 class LaoPdrTests(RecordedObligationsTestCase):

@@ -2,12 +2,11 @@
 agenda_topics.yaml), loaded as a deployment loads it: one test per paragraph of the seed documents."""
 
 import datetime
-import io
 from decimal import Decimal
 
-from django.core.management import call_command
 from django.test import TestCase
 
+from tests.shipped import load_shipped_data
 from tracker import models
 
 D = datetime.date.fromisoformat
@@ -17,7 +16,7 @@ TOOK_THE_FLOOR = "Also took the floor; the day's summary does not report what wa
 class ProceedingsRecordTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.meeting = models.Meeting.objects.get(treaty__slug="ccm", short_name="2MSP")
         cls.seed000 = models.Source.objects.get(key="seed000")
         cls.seed001 = models.Source.objects.get(key="seed001")

@@ -29,6 +29,9 @@ from tests import factory
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parent.parent
+# Flushed by the one test below: with the suite spread over workers (pytest-xdist) only
+# the worker that runs this class uses it, and the servers it starts use that worker's
+# own test database (connection.settings_dict, e.g. test_postgres_gw1).
 REDIS_URL = os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 HOST = "127.0.0.1"
 PASSWORD = "a long test password"
@@ -187,7 +190,10 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+# exclusive: the page cache's version on PostgreSQL is the cluster's snapshot, which any write
+# in any database of the cluster moves (another worker's tests too): nothing else may run.
 @pytest.mark.postgres
+@pytest.mark.exclusive
 class TwoInstancesTestCase(TransactionTestCase):
     """Two gunicorn processes on PostgreSQL and Redis: an edit through one is read at once through the other."""
 

@@ -16,12 +16,12 @@ import io
 import re
 
 from django.conf import settings
-from django.core.management import call_command
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from tests import factory
+from tests.shipped import load_shipped_data
 from tracker import depositary, history, rules
 from tracker.models import Declaration, Obligation, Participation, RatificationStep, State, Treaty
 
@@ -44,7 +44,7 @@ def _tool():
 class ShippedTreatiesTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.treaties = {t.slug: t for t in Treaty.objects.all()}
 
     def participation(self, slug, iso2):

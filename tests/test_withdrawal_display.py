@@ -2,12 +2,11 @@
 armed-conflict proviso, and a declared "suspension" recorded as a statement."""
 
 import datetime
-import io
 
-from django.core.management import call_command
 from django.test import TestCase
 
 from tests import factory
+from tests.shipped import load_shipped_data
 from tracker import rules
 from tracker.models import Declaration, Participation, Treaty
 
@@ -19,7 +18,7 @@ class LithuaniaTestCase(TestCase):
 
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         cls.treaty = Treaty.objects.get(slug="ccm")
         cls.lithuania = Participation.objects.get(treaty=cls.treaty, state__iso2="LT")
 
