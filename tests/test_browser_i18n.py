@@ -6,12 +6,10 @@ and a phone-width page must not scroll sideways with the longer French and Spani
 Screenshots go to test-artifacts/ (git-ignored).
 """
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from tests.browser import ARTIFACTS, BrowserTestCase
+from tests.shipped import load_shipped_data
 from tracker.models import Meeting
 
 LANGUAGES = {"en": "", "fr": "/fr", "es": "/es"}
@@ -24,7 +22,7 @@ class LanguagesBrowserTestCase(BrowserTestCase):
         the header fits a phone in every language. (One test: the shipped data is loaded once.)"""
         from axe_playwright_python.sync_playwright import Axe
 
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
         axe = Axe()
         meeting = Meeting.objects.order_by("pk").first()
         paths = ["/", "/states/", "/states/lb/", "/deadlines/", meeting.get_absolute_url()]

@@ -1,12 +1,11 @@
 """Rows and parts kept per data version (tracker.derived): the same bytes, never stale, never for staff."""
 
-import io
 import time
 
-from django.core.management import call_command
 from django.test import TestCase, override_settings
 
 from tests.factory import make_user
+from tests.shipped import load_shipped_data
 from tracker import derived
 from tracker.models import Obligation, Participation, State
 
@@ -65,7 +64,7 @@ def _bodies(client, addresses):
 class DerivedDataTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        call_command("load_shipped_data", stdout=io.StringIO())
+        load_shipped_data()
 
     def test_kept_rows_give_the_same_bytes_as_rows_computed_afresh(self):
         """Every address answers the same with nothing kept, on its first request and on a later one
