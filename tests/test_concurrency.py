@@ -444,6 +444,8 @@ STAGGER = (0, 0.04, 0.12)
 CONFLICT = "since you opened it"
 BUSY = "Another editor was saving related records at the same moment"
 IMPORT_URL = "/admin/tracker/participation/import/"
+# What the import page says when a confirmed import found its participations changed since the preview.
+IMPORT_REFUSED = "changed since the preview"
 CONFIRM_URL = "/admin/tracker/participation/process_import/"
 # Every kind of record a scenario writes, directly or by the treaty's rules.
 WRITTEN = (Treaty, Participation, Obligation, Extension, RatificationStep, Declaration)
@@ -552,6 +554,7 @@ class Save:
     upload: str = ""  # a CSV file to import instead of a form to post
     delay: float = 0
     response: object = None
+    followed: object = None  # the import page an import's refusal redirects to, with its message
     kept: dict = dataclasses.field(default_factory=dict)
 
     def open(self, client):
@@ -572,7 +575,19 @@ class Save:
     @property
     def refused(self):
         content = self.response.content.decode()
+        if self.followed is not None:
+            # An import refused at confirmation goes back to the import page, which says why.
+            return IMPORT_REFUSED in self.followed.content.decode()
         return self.response.status_code in (200, 409) and (CONFLICT in content or BUSY in content)
+
+    def follow(self, client):
+        """After an import's confirmation, open the page it was sent back to, if it was."""
+        if (
+            self.upload
+            and self.response.status_code == 302
+            and self.response["Location"].endswith(IMPORT_URL)
+        ):
+            self.followed = client.get(self.response["Location"])
 
     def wrote_row(self, text):
         """Whether a history row whose reason is ``text`` was written for this save."""
@@ -632,6 +647,7 @@ class ConcurrentEditorsTestCase(TransactionTestCase):
                 barrier.wait(timeout=60)
                 threading.Event().wait(save.delay)
                 save.response = client.post(save.post_url or save.url, data)
+                save.follow(client)
             except BaseException as error:  # reported below, in the test's thread
                 errors.append(error)
                 barrier.abort()
@@ -674,11 +690,13 @@ class ConcurrentEditorsTestCase(TransactionTestCase):
         self.check_computed_dates()
 
     def check_refusal(self, save):
-        """A refused save gets its input back in the form, and wrote nothing."""
-        again = FormValues(save.response).values
-        for name, value in save.kept.items():
-            if again.get(name) != str(value):
-                self.problem(f"{save.reason}: refused, and its {name} {value!r} is gone from the form")
+        """A refused save gets its input back in the form (an import: the sentence asking to upload
+        the file again), and wrote nothing."""
+        if save.followed is None:
+            again = FormValues(save.response).values
+            for name, value in save.kept.items():
+                if again.get(name) != str(value):
+                    self.problem(f"{save.reason}: refused, and its {name} {value!r} is gone from the form")
         if any(
             model.history.filter(history_change_reason__endswith=save.reason).exists() for model in WRITTEN
         ):
