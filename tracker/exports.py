@@ -74,11 +74,12 @@ def _csv(filename, columns, rows):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            [safe_cell("yes" if row[c] is True else "no" if row[c] is False else row[c]) for c in columns]
-        )
+    writer.writerows(_cells(row, columns) for row in rows)
     return response
+
+
+def _cells(row, columns):
+    return [safe_cell("yes" if row[c] is True else "no" if row[c] is False else row[c]) for c in columns]
 
 
 def _clean(value):
@@ -131,21 +132,28 @@ def states_json(rows, treaty, as_of, url_for):
 
 def states_body(rows, treaty, as_of, url_for):
     """The body of /states.json (and of the API's /states), control characters removed."""
-    results = [state_row_dict(row, treaty, as_of, url_for(row.state)) for row in rows]
-    body = {
+    results = [_kept_state_row(row, treaty, as_of, url_for(row.state)) for row in rows]
+    head = {
         "treaty": treaty.slug if treaty else None,
         "as_of": as_of.isoformat(),
         "depositary_as_at": _iso(treaty.depositary_as_at) if treaty else None,
         "count": len(results),
-        "results": results,
     }
-    return _clean(body)
+    return {**_clean(head), "results": results}  # (the rows are clean already)
+
+
+def _kept_state_row(row, treaty, as_of, url):
+    """state_row_dict, without control characters, kept for the data's version (tracker.derived). Read-only."""
+    return derived.memo(
+        ("state row", treaty.pk if treaty else None, as_of, row.state.pk, url),
+        lambda: _clean(state_row_dict(row, treaty, as_of, url)),
+    )
 
 
 def states_csv(rows, treaty, as_of, url_for):
     """Return /states.csv: a header row, then one row per State (UTF-8, no BOM)."""
     slug = treaty.slug if treaty else "none"
-    values = (state_row_dict(row, treaty, as_of, url_for(row.state)) for row in rows)
+    values = (_kept_state_row(row, treaty, as_of, url_for(row.state)) for row in rows)
     return _csv(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, values)
 
 

@@ -50,6 +50,9 @@ class ChangeFeed(Feed):
         )
 
     def item_link(self, change):
+        return derived.memo(("feed link", change.kind, change.history_id), lambda: self._link(change))
+
+    def _link(self, change):
         if change.state_iso2:
             base = reverse("state-history", args=[change.state_iso2])
         else:

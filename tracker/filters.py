@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tracker import derived, history, partial_dates, rules
 from tracker.formfields import DayField
-from tracker.i18n import name_sort_key, state_name
+from tracker.i18n import name_sort_key, state_namer
 from tracker.models import CoordinatorAssignment, Obligation, Participation, State, Treaty, WorkingGroup
 
 
@@ -84,8 +84,6 @@ CHIPS = ("q", "status", "region", "treaty", "as_of", "in_force", "deadline_befor
 
 
 def _sort_value(standing, key):
-    if key == "name":
-        return name_sort_key(state_name(standing.state))
     if key in ("iso2", "region"):
         return getattr(standing.state, key)
     if key == "status":
@@ -93,6 +91,11 @@ def _sort_value(standing, key):
     if key in ("in_force", "stockpile_deadline", "clearance_deadline"):
         return getattr(standing, key)
     return getattr(standing.participation, key)
+
+
+def every_treaty():
+    """Every treaty, in their order: one query, kept for the data's version (tracker.derived). Read-only."""
+    return derived.memo(("treaties",), lambda: list(Treaty.objects.all()))
 
 
 def every_standing(treaty, as_of, obligations=True, states=None):
@@ -113,11 +116,15 @@ def every_standing(treaty, as_of, obligations=True, states=None):
 def sort_standings(standings, sort):
     """Sort by ``sort`` ("name", "-deposit_date", …), then by name; empty values always last."""
     key = sort.lstrip("-")
-    standings = sorted(standings, key=lambda s: name_sort_key(state_name(s.state)))
-    present = [s for s in standings if _sort_value(s, key) is not None]
-    missing = [s for s in standings if _sort_value(s, key) is None]
-    present.sort(key=lambda s: _sort_value(s, key), reverse=sort.startswith("-"))
-    return present + missing
+    name_of = state_namer()
+    named = sorted(((name_sort_key(name_of(s.state)), s) for s in standings), key=lambda pair: pair[0])
+    if key == "name":
+        return [s for _, s in (reversed(named) if sort.startswith("-") else named)]
+    values = [(_sort_value(s, key), s) for _, s in named]
+    present = [pair for pair in values if pair[0] is not None]
+    missing = [s for value, s in values if value is None]
+    present.sort(key=lambda pair: pair[0], reverse=sort.startswith("-"))
+    return [s for _, s in present] + missing
 
 
 class StateListForm(forms.Form):
@@ -147,7 +154,7 @@ class StateListForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         super().__init__(data if data is not None else QueryDict(), **kwargs)
         # Treaties and groups are few: one query each serves the choices (and the default treaty).
-        self.treaties = list(Treaty.objects.all())
+        self.treaties = every_treaty()
         # The default treaty first: a browser submits the first option when none is marked.
         ordered = sorted(self.treaties, key=lambda treaty: treaty.pk)
         self.fields["treaty"].choices = [(t.slug, t.short_name) for t in ordered]
@@ -270,17 +277,20 @@ class DashboardForm(forms.Form):
 
 
 def _group_choices():
-    seen = {}
-    for slug, name in WorkingGroup.objects.values_list("slug", "name"):
-        seen.setdefault(slug, name)
-    return list(seen.items())
+    def choices():
+        seen = {}
+        for slug, name in WorkingGroup.objects.values_list("slug", "name"):
+            seen.setdefault(slug, name)
+        return list(seen.items())
+
+    return derived.memo(("working group choices",), choices)
 
 
 # --- the change log ---------------------------------------------------------------
 
 
 def _treaty_choices():
-    return [("", _("All treaties")), *Treaty.objects.values_list("slug", "short_name")]
+    return [("", _("All treaties")), *((t.slug, t.short_name) for t in every_treaty())]
 
 
 class ChangeFilterForm(forms.Form):
@@ -380,7 +390,7 @@ class DeadlineFilter(django_filters.FilterSet):
         # deadline is not listed.
         queryset = Obligation.objects.of_parties(as_of).with_state()
         super().__init__(data if data is not None else QueryDict(), queryset=queryset)
-        self.filters["treaty"].extra["choices"] = [(t.slug, t.short_name) for t in Treaty.objects.all()]
+        self.filters["treaty"].extra["choices"] = [(t.slug, t.short_name) for t in every_treaty()]
         self.form.is_valid()
 
     def filter_queryset(self, queryset):

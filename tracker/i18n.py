@@ -156,6 +156,13 @@ def state_name(state):
     return country_names(translation.get_language() or settings.LANGUAGE_CODE).get(iso2, state.name)
 
 
+def state_namer():
+    """state_name() for many States: the active language looked up once."""
+    names = country_names(translation.get_language() or settings.LANGUAGE_CODE)
+    return lambda state: names.get((state.iso2 or "").upper(), state.name)
+
+
+@functools.lru_cache(maxsize=4096)
 def name_sort_key(name):
     """A sort key for names in any language, the same on every machine (no system locale):
     accents are ignored ("Éthiopie" sorts with "Ethiopie"), then case."""

@@ -11,8 +11,8 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from tracker import rules
-from tracker.filters import clean_query, ignored_messages
-from tracker.models import EARLIEST, LATEST, State, TransparencyReport, Treaty
+from tracker.filters import clean_query, every_treaty, ignored_messages
+from tracker.models import EARLIEST, LATEST, State, TransparencyReport
 
 
 class ReportFilterForm(forms.Form):
@@ -38,7 +38,7 @@ class ReportFilterForm(forms.Form):
 
     def __init__(self, data=None, **kwargs):
         super().__init__(data if data is not None else QueryDict(), **kwargs)
-        self.treaties = list(Treaty.objects.all())
+        self.treaties = every_treaty()
         self.fields["treaty"].choices = [
             ("", _("All treaties")),
             *((t.slug, t.short_name) for t in self.treaties),

@@ -37,6 +37,7 @@ from tracker.filters import (
     StateListForm,
     clean_query,
     every_standing,
+    every_treaty,
     ignored_messages,
 )
 from tracker.models import (
@@ -174,7 +175,7 @@ def dashboard(request):
     """Counts by status per treaty as of today, deadlines, latest changes and the membership chart;
     with ``treaty``, one treaty's only."""
     today = timezone.localdate()
-    treaties = list(Treaty.objects.all())
+    treaties = every_treaty()
     form = DashboardForm(request.GET, treaties)
     chosen = form.chosen_treaty
     context = {
@@ -208,7 +209,7 @@ def state_list(request):
         "treaty": form.chosen_treaty,
         "as_of": form.as_of_date,
         "today": timezone.localdate(),
-        "total": State.objects.count(),
+        "total": derived.memo(("state count",), State.objects.count),
         "ignored": form.ignored,
         "chips": form.chips(),
         "columns": form.columns(),
@@ -579,9 +580,12 @@ def deadlines_ics(request):
     reports, form = views_reports.calendar_reports(request.GET, today, deadlines.options.get("treaty"))
     if reports is None:
         return exports.bad_request_text(form.ignored)
-    return exports.deadlines_calendar(
-        obligations.order_by("current_deadline", "pk"), _url_for(request), reports=reports
+    ordered = obligations.order_by("current_deadline", "pk")
+    # The same filters give the same events until the data changes (tracker.derived).
+    listed = derived.memo(
+        ("calendar deadlines", clean_query(deadlines.form).urlencode()), lambda: list(ordered)
     )
+    return exports.deadlines_calendar(listed, _url_for(request), reports=reports)
 
 
 def deadlines_json(request):

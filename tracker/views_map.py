@@ -6,10 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from tracker import exports, worldmap
-from tracker.filters import ignored_messages
+from tracker import derived, exports, worldmap
+from tracker.filters import every_treaty, ignored_messages
 from tracker.formfields import DayField
-from tracker.models import Treaty
 from tracker.views import map_standings
 
 
@@ -21,7 +20,7 @@ class MapForm(forms.Form):
 
     def __init__(self, data):
         super().__init__(data)
-        self.treaties = list(Treaty.objects.all())
+        self.treaties = every_treaty()
         self.fields["treaty"].choices = [
             ("", _("The first treaty")),
             *((t.slug, t.short_name) for t in self.treaties),
@@ -48,5 +47,9 @@ def world_map_svg(request):
     treaty, as_of = form.chosen_treaty, form.as_of_date
     if treaty is None:
         return exports.bad_request_text([gettext("No treaty is recorded yet, so there is no map to draw.")])
-    svg = worldmap.render_svg(treaty, as_of, map_standings(treaty, as_of), legend=True)
+    # The same map for every reader until the data changes (tracker.derived).
+    svg = derived.memo(
+        ("map svg", treaty.pk, as_of),
+        lambda: worldmap.render_svg(treaty, as_of, map_standings(treaty, as_of), legend=True),
+    )
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")

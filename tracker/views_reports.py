@@ -75,20 +75,25 @@ def report_list(request):
     as_of = today()
     form = ReportFilterForm(request.GET)
     due = due_reports(form, as_of)
-    overdue_initial = sorted(
-        (d for d in due if d.kind == rules.INITIAL and d.status == rules.OVERDUE),
-        key=lambda d: (d.due, d.participation.state.name),
+    treaty, region = form.cleaned_data.get("treaty"), form.cleaned_data.get("region")
+
+    def select():
+        listed = [d for d in due if form.keep(d)]
+        return listed if form.filtered else [d for d in listed if d.kind == rules.INITIAL]
+
+    # The same filters give the same lists until the data changes (tracker.derived).
+    overdue_initial = derived.memo(
+        ("overdue initial reports", treaty, region, as_of),
+        lambda: sorted(
+            (d for d in due if d.kind == rules.INITIAL and d.status == rules.OVERDUE),
+            key=lambda d: (d.due, d.participation.state.name),
+        ),
     )
-    listed = [d for d in due if form.keep(d)]
-    if not form.filtered:
-        listed = [d for d in listed if d.kind == rules.INITIAL]
+    listed = derived.memo(("listed reports", form.query().urlencode(), as_of), select)
     context = {
         "form": form,
         "today": as_of,
-        "summary": derived.memo(
-            ("report summary", form.cleaned_data.get("treaty"), form.cleaned_data.get("region"), as_of),
-            lambda: summary(due),
-        ),
+        "summary": derived.memo(("report summary", treaty, region, as_of), lambda: summary(due)),
         "columns": [COLUMN_LABELS[status] for status in COLUMNS],
         "overdue_initial": overdue_initial,
         "listed": listed,
