@@ -70,11 +70,16 @@ def _json(body):
 
 
 def _csv(filename, columns, rows):
+    return _csv_cells(filename, columns, (_cells(row, columns) for row in rows))
+
+
+def _csv_cells(filename, columns, cell_rows):
+    """A CSV download: the header, then rows of cells already made safe (_cells)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response, lineterminator="\r\n")
     writer.writerow(columns)
-    writer.writerows(_cells(row, columns) for row in rows)
+    writer.writerows(cell_rows)
     return response
 
 
@@ -153,8 +158,16 @@ def _kept_state_row(row, treaty, as_of, url):
 def states_csv(rows, treaty, as_of, url_for):
     """Return /states.csv: a header row, then one row per State (UTF-8, no BOM)."""
     slug = treaty.slug if treaty else "none"
-    values = (_kept_state_row(row, treaty, as_of, url_for(row.state)) for row in rows)
-    return _csv(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, values)
+    cells = []
+    for row in rows:
+        url = url_for(row.state)
+        cells.append(
+            derived.memo(
+                ("state csv row", treaty.pk if treaty else None, as_of, row.state.pk, url),
+                lambda row=row, url=url: _cells(_kept_state_row(row, treaty, as_of, url), COLUMNS),
+            )
+        )
+    return _csv_cells(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, cells)
 
 
 def bad_request_json(messages):
