@@ -152,11 +152,11 @@ class PublicPageCacheMiddleware:
 
         # Rows and parts derived from this version of the data (and language) are kept for the
         # next request of the same version (tracker/derived.py).
-        token = derived.current_version.set(version)
+        keeping = derived.current_version.set(version)
         try:
             response = self.get_response(request)
         finally:
-            derived.current_version.reset(token)
+            derived.current_version.reset(keeping)
         if not self.cacheable(response):
             return response
         if latest is NOT_READ:

@@ -105,10 +105,6 @@ def report_list(request):
     return render(request, "tracker/report_list.html", context, using="jinja2")
 
 
-def _url_for(request):
-    return absolute_address(request)
-
-
 def _selected(request):
     """The reports the downloads' filters select, or the form with its errors."""
     as_of = today()
@@ -123,7 +119,7 @@ def reports_csv(request):
     due, form, as_of = _selected(request)
     if due is None:
         return exports.bad_request_text(form.ignored)
-    return exports.reports_csv(due, as_of, _url_for(request))
+    return exports.reports_csv(due, as_of, absolute_address(request))
 
 
 def reports_json(request):
@@ -131,7 +127,7 @@ def reports_json(request):
     due, form, as_of = _selected(request)
     if due is None:
         return exports.bad_request_json({name: list(errors) for name, errors in form.errors.items()})
-    return exports.reports_json(due, summary(due), COLUMNS, as_of, _url_for(request))
+    return exports.reports_json(due, summary(due), COLUMNS, as_of, absolute_address(request))
 
 
 def calendar_reports(data, as_of, treaty=None):
