@@ -10,7 +10,7 @@ from unittest import mock
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.test import Client, RequestFactory, TestCase
+from django.test import Client, RequestFactory, TestCase, override_settings
 
 from tests import factory
 from tracker import settings as tracker_settings
@@ -110,6 +110,39 @@ class ContentSecurityPolicyTestCase(TestCase):
                 r = self.client.get(url)
                 self.assertEqual(r.status_code, 200)
                 self.assertEqual(INLINE_SCRIPT.findall(r.content.decode()), [])
+
+
+@override_settings(ALLOWED_HOSTS=["tracker.example.org"])
+class RefusedHostTestCase(TestCase):
+    """A Host header the site does not serve is refused with 400, on every kind of address,
+    with the page cache on or off: the 400 page itself never asks for the host again."""
+
+    ADDRESSES = [
+        "/",
+        "/states/",
+        "/fr/states/",
+        "/es/changes/",
+        "/states.csv",
+        "/api/v1/states",
+        "/admin/",
+        "/nope/",
+    ]
+
+    @classmethod
+    def setUpTestData(cls):
+        factory.make_treaty()
+
+    def test_every_address_answers_400(self):
+        client = Client(raise_request_exception=False, HTTP_HOST="attacker.example")
+        for cache_on in (False, True):
+            with override_settings(PUBLIC_CACHE=cache_on):
+                for address in self.ADDRESSES:
+                    with self.subTest(address=address, cache=cache_on):
+                        response = client.get(address)
+                        self.assertEqual(response.status_code, 400)
+                        self.assertNotIn("attacker.example", response.content.decode())
+        good = Client(HTTP_HOST="tracker.example.org")
+        self.assertEqual(good.get("/states/").status_code, 200)
 
 
 class LoginThrottlingTestCase(TestCase):

@@ -14,6 +14,7 @@ import gettext
 import unicodedata
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpResponsePermanentRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
@@ -63,6 +64,18 @@ class PathLocaleMiddleware(LocaleMiddleware):
         return response
 
 
+def absolute_or_relative(request, path):
+    """The absolute address of ``path`` on this site, or ``path`` itself for a refused host.
+
+    The 400 page answering a request whose Host is not allowed is rendered for that
+    request too: it must not ask for the host again.
+    """
+    try:
+        return request.build_absolute_uri(path)
+    except DisallowedHost:
+        return path
+
+
 def alternates(request):
     """Return the page's address in each language, as dicts (code, name, href, absolute, current).
 
@@ -79,7 +92,7 @@ def alternates(request):
                 "code": code,
                 "name": name,
                 "href": href,
-                "absolute": request.build_absolute_uri(href),
+                "absolute": absolute_or_relative(request, href),
                 "current": code == current,
             }
         )
