@@ -31,14 +31,18 @@ own editing paths (the admin, imports, reverts) all record history; on
 PostgreSQL every committed write counts.
 """
 
+import contextlib
 import datetime
+import functools
 import hashlib
 import os
 import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.core.signals import setting_changed
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +55,7 @@ from tracker.i18n import path_language
 # Response headers that are not stored with a page: they are set per request.
 PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
 CACHE_KEY_PREFIX = "tracker:page:"
+PUBLIC_CACHE_CONTROL = "no-cache, public"
 
 
 def release():
@@ -85,21 +90,106 @@ NOT_READ = object()
 def page_version():
     """Return (a text that changes whenever the data may have changed, the latest change or NOT_READ).
 
-    One query. On PostgreSQL it is the database's current snapshot (the
-    transactions running and the next transaction id), which moves whenever a
-    write transaction starts or commits: it reads no table, so a cached page
-    costs almost nothing, and it also sees writes that bypass history. A page
-    rendered while a write committed is stored under the snapshot taken
-    before it, which no later request sees again. Inside a transaction block
-    (tests, ATOMIC_REQUESTS) the snapshot would not show the transaction's own
-    writes: there, and on SQLite, the newest history row of each kind is the
-    version (tracker.history.edit_stamp()).
+    On PostgreSQL it is the database's current snapshot (the transactions
+    running and the next transaction id), which moves whenever a write
+    transaction starts or commits: one query that reads no table, and it also
+    sees writes that bypass history. A page rendered while a write committed
+    is stored under the snapshot taken before it, which no later request sees
+    again. Inside a transaction block (tests, ATOMIC_REQUESTS) the snapshot
+    would not show the transaction's own writes: there, and on SQLite, the
+    newest history row of each kind is the version (tracker.history.edit_stamp()).
     """
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_snapshot()::text")
-            return "pg:" + cursor.fetchone()[0], NOT_READ
+        return _postgresql_snapshot(), NOT_READ
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        return _sqlite_edit_stamp()
     return history.edit_stamp()
+
+
+def _postgresql_snapshot():
+    """The snapshot, in one round trip even on a connection kept from an earlier request.
+
+    Django checks a kept connection with a query of its own before the first
+    one of a request (CONN_HEALTH_CHECKS). This query checks it as well: it
+    stands in for that check, and a connection found broken is opened again,
+    once, as Django would.
+    """
+    if connection.health_check_enabled and not connection.health_check_done:
+        connection.health_check_done = True
+        try:
+            return _read_snapshot()
+        except (InterfaceError, OperationalError):
+            with contextlib.suppress(DatabaseError):
+                connection.close()
+    return _read_snapshot()
+
+
+def _read_snapshot():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_snapshot()::text")
+        return "pg:" + cursor.fetchone()[0]
+
+
+# The last edit stamp read on SQLite, with what showed the database as it was then:
+# (the connection, its data_version, its total_changes, the stamp).
+_sqlite_seen = None
+
+
+def _sqlite_edit_stamp():
+    """history.edit_stamp(), read again only when the database file may have changed.
+
+    SQLite tells each connection, without reading any table, whether another
+    connection (another worker, a script) committed since it last asked
+    (PRAGMA data_version), and counts the rows the connection changed itself
+    (total_changes). While neither moves, the stamp read last is still the
+    stamp: a cached page then costs no query at all. (Not inside a transaction
+    block, whose writes a rollback could undo after the stamp was kept.)
+    """
+    global _sqlite_seen
+    connection.ensure_connection()
+    raw = connection.connection
+    data_version = raw.execute("PRAGMA data_version").fetchone()[0]
+    seen = _sqlite_seen
+    if seen is not None and seen[0] is raw and seen[1] == data_version and seen[2] == raw.total_changes:
+        return seen[3]
+    stamp = history.edit_stamp()
+    _sqlite_seen = (raw, data_version, raw.total_changes, stamp)
+    return stamp
+
+
+# Today's date where the site is (TIME_ZONE), and the time (epoch seconds) its day ends.
+_day = (None, 0.0)
+
+
+def local_today():
+    """timezone.localdate(), worked out again only once the day is over."""
+    global _day
+    today, ends = _day
+    if time.time() < ends:
+        return today
+    today = timezone.localdate()
+    tomorrow = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min)
+    _day = (today, timezone.make_aware(tomorrow).timestamp())
+    return today
+
+
+@functools.lru_cache(maxsize=64)
+def _segment_language(segment):
+    return path_language(f"/{segment}/")
+
+
+@receiver(setting_changed)
+def _forget_what_settings_decide(setting, **kwargs):
+    global _day
+    if setting in ("TIME_ZONE", "USE_TZ"):
+        _day = (None, 0.0)
+    if setting in ("LANGUAGE_CODE", "LANGUAGES"):
+        _segment_language.cache_clear()
+
+
+def address_language(path):
+    """tracker.i18n.path_language(), kept per first segment of the address."""
+    return _segment_language(path.split("/", 2)[1] if path.startswith("/") else "")
 
 
 class PublicPageCacheMiddleware:
@@ -108,6 +198,7 @@ class PublicPageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.release = release()
+        self.last_given = None
         # (An unset MEDIA_URL reads as "/": it would exclude everything.)
         self.excluded = tuple(
             p for p in (reverse("admin:index"), settings.STATIC_URL, settings.MEDIA_URL) if p != "/"
@@ -125,28 +216,31 @@ class PublicPageCacheMiddleware:
             return response
 
         token, latest = page_version()
-        today = timezone.localdate()
+        today = local_today()
         # The language is the address's (tracker/i18n.py): part of the key already, and
         # of the ETag too, so that /fr/ and / never share one.
-        language = path_language(request.path_info)
+        language = address_language(request.path_info)
         version = f"{token}|{today.isoformat()}|{self.release}|{language}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
         seconds = settings.PUBLIC_CACHE_SECONDS
         key = (
             CACHE_KEY_PREFIX
-            + hashlib.sha256(f"{version}|{request.build_absolute_uri()}".encode()).hexdigest()
+            + hashlib.sha256(f"{version}|{self.address(request)}".encode()).hexdigest()
         )
         stored = cache.get(key) if seconds > 0 else None
         if latest is NOT_READ and stored is not None:
-            latest = stored[3]
+            latest = stored[1]
+        conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
         if latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
             latest = history.latest_change_at()
         last_modified = None if latest is NOT_READ else self.last_modified(latest, today)
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is not None:
-            return self.stamp(not_modified, etag, last_modified)
+        if conditional:
+            not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if not_modified is not None:
+                return self.stamp(not_modified, etag, last_modified)
         if stored is not None:
-            response = self.rebuild(stored)
+            # Unpickled by the cache: a response of this request's own.
+            response = stored[0]
             response["X-Cache"] = "hit"
             return self.stamp(response, etag, last_modified)
 
@@ -166,6 +260,26 @@ class PublicPageCacheMiddleware:
             cache.set(key, self.freeze(response, latest), seconds)
             response["X-Cache"] = "miss"
         return self.stamp(response, etag, last_modified)
+
+    def address(self, request):
+        """The address as asked for: scheme, host headers, path and query.
+
+        Its raw parts, not build_absolute_uri(), which checks the host against
+        ALLOWED_HOSTS on every request: a page is only stored after a render,
+        and a render refuses a host that is not allowed (CommonMiddleware), so
+        no key made from a refused host ever holds a page.
+        """
+        meta = request.META
+        return "|".join(
+            (
+                request.scheme,
+                meta.get("HTTP_X_FORWARDED_HOST", ""),
+                meta.get("HTTP_HOST", ""),
+                meta.get("SERVER_NAME", ""),
+                meta.get("SERVER_PORT", ""),
+                request.get_full_path(),
+            )
+        )
 
     def applies_to(self, request):
         if not settings.PUBLIC_CACHE or request.method not in ("GET", "HEAD"):
@@ -188,12 +302,19 @@ class PublicPageCacheMiddleware:
         The page also depends on the day, so it is at least today's midnight.
         HTTP dates count whole seconds: while the newest edit's second is not
         over, another edit could share it, so no Last-Modified is given then
-        (the ETag still is).
+        (the ETag still is). A time once given stays the answer for the same
+        edit and day, so the last one is kept.
         """
+        known = self.last_given
+        if known is not None and known[0] == latest and known[1] == today:
+            return known[2]
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
         moment = max(latest, midnight) if latest else midnight
         seconds = int(moment.timestamp())
-        return seconds if seconds < int(time.time()) else None
+        if seconds >= int(time.time()):
+            return None
+        self.last_given = (latest, today, seconds)
+        return seconds
 
     def cacheable(self, response):
         if response.status_code != 200 or response.streaming or response.cookies:
@@ -202,12 +323,16 @@ class PublicPageCacheMiddleware:
         return not any(word in control for word in ("private", "no-store", "no-cache"))
 
     def freeze(self, response, latest):
-        headers = [(k, v) for k, v in response.items() if k.lower() not in PER_REQUEST_HEADERS]
-        return response.status_code, headers, response.content, latest
+        """What is stored: a copy of the response without its per-request headers, and the latest change.
 
-    def rebuild(self, stored):
-        status, headers, content, _ = stored
-        return HttpResponse(content, status=status, headers=dict(headers))
+        The response object itself is stored, as Django's own cache middleware
+        does: unpickling it is cheaper than building a new one and checking
+        each of its headers again.
+        """
+        headers = {k: v for k, v in response.items() if k.lower() not in PER_REQUEST_HEADERS}
+        # What stamp() would add to every copy (a view's own Cache-Control is not kept: see there).
+        headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
+        return HttpResponse(response.content, status=response.status_code, headers=headers), latest
 
     def stamp(self, response, etag, last_modified):
         response["ETag"] = etag
@@ -216,5 +341,5 @@ class PublicPageCacheMiddleware:
         # Browsers and proxies may keep the page but must ask again each time:
         # the answer is a cheap 304 until something changes.
         if "Cache-Control" not in response:
-            response["Cache-Control"] = "no-cache, public"
+            response["Cache-Control"] = PUBLIC_CACHE_CONTROL
         return response
