@@ -92,6 +92,28 @@ def default(value, fallback=""):
     return value or fallback
 
 
+# Translated messages, per language and message (kept_gettext()).
+_translated = {}
+TRANSLATED_BOUND = 20_000
+
+
+def kept_gettext(message):
+    """Django's gettext, each answer kept per language and message.
+
+    A page asks for a few hundred messages, and Django looks each one up through
+    a chain of catalogs (one per application) on every call; the catalogs do not
+    change while the process runs. The store is bounded, in case a template
+    translates a value rather than a fixed message.
+    """
+    key = (get_language(), type(message), message)
+    text = _translated.get(key)
+    if text is None:
+        if len(_translated) >= TRANSLATED_BOUND:
+            _translated.clear()
+        text = _translated[key] = gettext(message)
+    return text
+
+
 def environment(**options):
     # As in Django templates, a missing value (or an attribute of one) shows as nothing,
     # with DEBUG on as well (Django's default there would print the lookup).
@@ -99,7 +121,7 @@ def environment(**options):
     # Translations: Jinja2's {% trans %} and _() with Django's gettext (the active language).
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.install_gettext_callables(kept_gettext, ngettext, newstyle=True)
     # {% trans %} blocks' white space is collapsed, so a message wraps as the HTML does.
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(
