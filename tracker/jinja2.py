@@ -32,7 +32,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, pass_context
 
 from tracker import derived
 from tracker.i18n import local_format, state_name
@@ -97,15 +97,17 @@ _translated = {}
 TRANSLATED_BOUND = 20_000
 
 
-def kept_gettext(message):
+@pass_context
+def kept_gettext(context, message):
     """Django's gettext, each answer kept per language and message.
 
     A page asks for a few hundred messages, and Django looks each one up through
     a chain of catalogs (one per application) on every call; the catalogs do not
-    change while the process runs. The store is bounded, in case a template
-    translates a value rather than a fixed message.
+    change while the process runs. The page's language is read from its context
+    (tracker.i18n.languages()) when it is there. The store is bounded, in case a
+    template translates a value rather than a fixed message.
     """
-    key = (get_language(), type(message), message)
+    key = (context.get("page_language") or get_language(), type(message), message)
     text = _translated.get(key)
     if text is None:
         if len(_translated) >= TRANSLATED_BOUND:
