@@ -8,6 +8,7 @@ control characters never reach a download (``plain()``).
 
 import csv
 import datetime
+import io
 
 import icalendar
 from django.http import HttpResponse, JsonResponse
@@ -70,16 +71,22 @@ def _json(body):
 
 
 def _csv(filename, columns, rows):
-    return _csv_cells(filename, columns, (_cells(row, columns) for row in rows))
+    return _csv_lines(filename, columns, [_csv_line(_cells(row, columns)) for row in rows])
 
 
-def _csv_cells(filename, columns, cell_rows):
-    """A CSV download: the header, then rows of cells already made safe (_cells)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+def _csv_line(cells):
+    """One CSV record, with its line end, of cells already made safe (_cells)."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
+
+
+def _csv_lines(filename, columns, lines):
+    """A CSV download: the header, then records already written (_csv_line)."""
+    response = HttpResponse(
+        _csv_line(columns) + "".join(lines), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows(cell_rows)
     return response
 
 
@@ -158,16 +165,16 @@ def _kept_state_row(row, treaty, as_of, url):
 def states_csv(rows, treaty, as_of, url_for):
     """Return /states.csv: a header row, then one row per State (UTF-8, no BOM)."""
     slug = treaty.slug if treaty else "none"
-    cells = []
+    lines = []
     for row in rows:
         url = url_for(row.state)
-        cells.append(
+        lines.append(
             derived.memo(
-                ("state csv row", treaty.pk if treaty else None, as_of, row.state.pk, url),
-                lambda row=row, url=url: _cells(_kept_state_row(row, treaty, as_of, url), COLUMNS),
+                ("state csv line", treaty.pk if treaty else None, as_of, row.state.pk, url),
+                lambda row=row, url=url: _csv_line(_cells(_kept_state_row(row, treaty, as_of, url), COLUMNS)),
             )
         )
-    return _csv_cells(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, cells)
+    return _csv_lines(f"states-{slug}-{as_of.isoformat()}.csv", COLUMNS, lines)
 
 
 def bad_request_json(messages):
