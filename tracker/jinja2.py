@@ -21,6 +21,7 @@ import datetime
 import functools
 import operator
 
+from django.http import QueryDict
 from django.template.defaultfilters import date as django_date
 from django.template.defaultfilters import linebreaksbr as django_linebreaksbr
 from django.template.defaultfilters import timesince_filter, timeuntil_filter
@@ -52,8 +53,35 @@ def _reversed(name, args, language, prefix):
 
 
 def querystring(query, **changes):
-    """Django's {% querystring query name=value %}: the query with changes, "?…", or "" when empty."""
-    return django_querystring(None, query, **changes)
+    """Django's {% querystring query name=value %}: the query with changes, "?…", or "" when empty.
+
+    Kept per query and changes: a list page asks for a dozen of them (its sort links, its
+    filter chips, its downloads), each copying the query. Values of other types than text,
+    numbers and lists of them go to Django's directly.
+    """
+    try:
+        key = (
+            tuple((name, tuple(values)) for name, values in query.lists()),
+            tuple(
+                (name, tuple(value) if isinstance(value, list | tuple) else value)
+                for name, value in changes.items()
+            ),
+        )
+        hash(key)
+    except (AttributeError, TypeError):
+        return django_querystring(None, query, **changes)
+    return _querystring(key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _querystring(key):
+    items, changes = key
+    query = QueryDict(mutable=True)
+    for name, values in items:
+        query.setlist(name, list(values))
+    return django_querystring(
+        None, query, **{name: list(value) if isinstance(value, tuple) else value for name, value in changes}
+    )
 
 
 @functools.lru_cache(maxsize=8192)
