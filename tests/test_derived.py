@@ -1,5 +1,6 @@
 """Rows and parts kept per data version (tracker.derived): the same bytes, never stale, never for staff."""
 
+import datetime
 import time
 
 from django.test import TestCase, override_settings
@@ -7,7 +8,7 @@ from django.test import TestCase, override_settings
 from tests.factory import make_user
 from tests.shipped import load_shipped_data
 from tracker import derived
-from tracker.models import Obligation, Participation, State
+from tracker.models import Obligation, Participation, Source, State, TransparencyReport
 
 # Pages, filtered lists and downloads that build on kept rows and parts, with the shipped data.
 ADDRESSES = [
@@ -78,6 +79,24 @@ class DerivedDataTestCase(TestCase):
                 self.assertGreater(len(fresh[address]), 200)
                 self.assertEqual(first[address], fresh[address])
                 self.assertEqual(again[address], fresh[address])
+
+    def test_a_page_that_numbers_its_sources_lists_them_alike_from_kept_rows(self):
+        """A State's page numbers each source as it cites it, for print. Its report rows are
+        kept; shown again, they cite their sources again, so the numbers and the list of
+        sources are those of a page rendered afresh (and of its PDF)."""
+        lebanon = Participation.objects.get(state__iso2="LB", treaty__slug="ccm")
+        cited = Source.objects.create(key="lb-initial-report", title="Lebanon's initial report (test)")
+        report = TransparencyReport(
+            participation=lebanon, kind="initial", submitted_on=datetime.date(2012, 6, 1), source=cited
+        )
+        report.full_clean()
+        report.save()
+        with override_settings(DERIVED_MEMO=False):
+            fresh = self.client.get("/states/lb/").content
+        self.assertIn(b"Lebanon&#39;s initial report (test)", fresh)
+        first, again = self.client.get("/states/lb/").content, self.client.get("/states/lb/").content
+        self.assertEqual(first, fresh)
+        self.assertEqual(again, fresh)
 
     def test_a_filtered_list_reuses_every_states_standing(self):
         """After /states/, another filter combination of the same treaty and day costs one query:

@@ -73,13 +73,29 @@ def memo(key, compute):
     return value
 
 
-def fragment(*key, caller):
+def fragment(*key, caller, notes=None):
     """Jinja2: ``{% call fragment("kind", id, …) %}…{% endcall %}`` renders its body once per version.
 
     The key must name everything the body shows besides the data (the row's record,
     the day it is shown for, the columns shown); the version includes the language.
+
+    On a page that numbers its sources as it cites them (``notes``, a
+    tracker.footnotes.SourceNotes), the body's numbers depend on the sources cited
+    before it: those are part of the key, the sources the body cites are kept with
+    it, and they are cited again whenever it is shown, so the page's list of sources
+    is the same as if the body had been rendered.
     """
-    return memo(("fragment", *key), lambda: mark_safe(caller()))
+    if not notes:
+        return memo(("fragment", *key), lambda: mark_safe(caller()))
+
+    def render():
+        with notes.recording() as cited:
+            html = mark_safe(caller())
+        return html, tuple(cited)
+
+    html, cited = memo(("numbered fragment", notes.state(), *key), render)
+    notes.cite(cited)
+    return html
 
 
 def _forget():

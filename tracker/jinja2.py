@@ -101,6 +101,12 @@ def date(value, format=None):
     return django_date(value, format)
 
 
+@pass_context
+def fragment(context, *key, caller):
+    """tracker.derived.fragment(), told of the page's numbered sources when it has them."""
+    return derived.fragment(*key, caller=caller, notes=context.get("source_notes"))
+
+
 def keys(items, *attributes):
     """The tuple of each item's ``attributes`` (dotted paths): a fragment's key for a list of rows,
     e.g. ``keys(rows, "state.pk")``."""
@@ -160,7 +166,7 @@ def environment(**options):
             "static": static,
             "querystring": querystring,
             "state_name": state_name,
-            "fragment": derived.fragment,
+            "fragment": fragment,
             "keys": keys,
         }
     )
