@@ -81,22 +81,29 @@ def report_list(request):
         listed = [d for d in due if form.keep(d)]
         return listed if form.filtered else [d for d in listed if d.kind == rules.INITIAL]
 
-    # The same filters give the same lists until the data changes (tracker.derived).
+    # The same filters give the same lists until the data changes (tracker.derived); the
+    # template keeps their rendered rows under the same keys.
+    overdue_key = ("overdue initial reports", treaty, region, as_of)
+    listed_key = ("listed reports", form.query().urlencode(), as_of)
+    summary_key = ("report summary", treaty, region, as_of)
     overdue_initial = derived.memo(
-        ("overdue initial reports", treaty, region, as_of),
+        overdue_key,
         lambda: sorted(
             (d for d in due if d.kind == rules.INITIAL and d.status == rules.OVERDUE),
             key=lambda d: (d.due, d.participation.state.name),
         ),
     )
-    listed = derived.memo(("listed reports", form.query().urlencode(), as_of), select)
+    listed = derived.memo(listed_key, select)
     context = {
         "form": form,
         "today": as_of,
-        "summary": derived.memo(("report summary", treaty, region, as_of), lambda: summary(due)),
+        "summary": derived.memo(summary_key, lambda: summary(due)),
+        "summary_key": summary_key,
         "columns": [COLUMN_LABELS[status] for status in COLUMNS],
         "overdue_initial": overdue_initial,
+        "overdue_key": overdue_key,
         "listed": listed,
+        "listed_key": listed_key,
         "filtered": form.filtered,
         "ignored": form.ignored,
         "query": form.query(),
