@@ -15,6 +15,8 @@ import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponsePermanentRedirect
 from django.middleware.locale import LocaleMiddleware
 from django.urls import translate_url
@@ -64,6 +66,19 @@ class PathLocaleMiddleware(LocaleMiddleware):
         return response
 
 
+@functools.lru_cache(maxsize=4096)
+def _translated_address(path, language, active):
+    """Django's translate_url() (which reads the address in the ``active`` language), kept:
+    every page asks it for each language, and it resolves and reverses the address each time."""
+    return translate_url(path, language)
+
+
+@receiver(setting_changed)
+def _forget_translated_addresses(setting, **kwargs):
+    if setting in ("ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"):
+        _translated_address.cache_clear()
+
+
 def absolute_or_relative(request, path):
     """The absolute address of ``path`` on this site, or ``path`` itself for a refused host.
 
@@ -86,7 +101,7 @@ def alternates(request):
     links = []
     for code, name in settings.LANGUAGES:
         target = settings.LANGUAGE_CODE if code == url_language(settings.LANGUAGE_CODE) else code
-        href = translate_url(path, target)
+        href = _translated_address(path, target, translation.get_language())
         links.append(
             {
                 "code": code,
