@@ -509,15 +509,17 @@ def deadline_list(request):
     today = timezone.localdate()
     deadlines = DeadlineFilter(request.GET, as_of=today)
     show = deadlines.options.get("status") or ""
-    obligations = deadlines.qs.with_extensions().order_by("current_deadline", "participation__state__name")
-    unrecorded = obligations.unrecorded(today)
-    if show == "upcoming":
-        unrecorded = unrecorded.due_from(today)
-    elif show == "overdue":
-        unrecorded = unrecorded.due_before(today)
     since = datetime.date(today.year - COMPLETED_YEARS, 1, 1)
 
     def lists():
+        obligations = deadlines.qs.with_extensions().order_by(
+            "current_deadline", "participation__state__name"
+        )
+        unrecorded = obligations.unrecorded(today)
+        if show == "upcoming":
+            unrecorded = unrecorded.due_from(today)
+        elif show == "overdue":
+            unrecorded = unrecorded.due_before(today)
         return {
             "upcoming": list(obligations.upcoming(today)) if show in ("", "upcoming") else None,
             "overdue": list(obligations.overdue(today)) if show in ("", "overdue") else None,
