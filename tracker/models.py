@@ -10,6 +10,7 @@ import contextvars
 import copy
 import dataclasses
 import datetime
+import functools
 import re
 import unicodedata
 
@@ -19,9 +20,11 @@ from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.formats import number_format
+from django.utils.hashable import make_hashable
 from django.utils.text import slugify
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from simple_history.utils import get_change_reason_from_object
@@ -160,6 +163,12 @@ class History(HistoricalRecords):
         return meta
 
 
+@functools.lru_cache(maxsize=4096)
+def _choice_label(field, value, language):
+    """The label of ``value`` among ``field``'s choices in ``language`` (the active one), or the value."""
+    return force_str(dict(make_hashable(field.flatchoices)).get(value, value), strings_only=True)
+
+
 class Record(models.Model):
     """Fields every edited record has: a version for conflict checks and a timestamp."""
 
@@ -183,6 +192,15 @@ class Record(models.Model):
 
     class Meta:
         abstract = True
+
+    def _get_FIELD_display(self, field):
+        """get_FOO_display(): Django's, with each label kept per field, value and language
+        (Django rebuilds the field's choices into a dict on every call)."""
+        value = getattr(self, field.attname)
+        try:
+            return _choice_label(field, value, get_language())
+        except TypeError:  # a value that cannot be a key: Django's own way
+            return super()._get_FIELD_display(field)
 
     def clean_fields(self, exclude=None):
         # Text is stored with plain newlines and without control characters, which no
