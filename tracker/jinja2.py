@@ -102,9 +102,10 @@ def date(value, format=None):
 
 
 @pass_context
-def fragment(context, *key, caller):
-    """tracker.derived.fragment(), told of the page's numbered sources when it has them."""
-    return derived.fragment(*key, caller=caller, notes=context.get("source_notes"))
+def fragment(context, *key, caller, cites=True):
+    """tracker.derived.fragment(), told of the page's numbered sources when it has them and the
+    body may cite one (``cites``)."""
+    return derived.fragment(*key, caller=caller, notes=context.get("source_notes") if cites else None)
 
 
 def keys(items, *attributes):
