@@ -394,24 +394,15 @@ def report_due_dates(eif, until, rules=CCM, withdrawal_effective_date=None):
     The first annual update is the first 30 April after the initial report is
     due; no report is due once a withdrawal has taken effect.
     """
-    initial = initial_report_due(eif, rules)
-    if initial is None:
-        return []
-    end = until
-    if withdrawal_effective_date is not None:
-        end = min(end, withdrawal_effective_date - datetime.timedelta(days=1))
-    due = []
-    if initial <= end:
-        due.append((initial, gettext("Initial report")))
-    year = initial.year
-    while True:
-        annual = annual_report_due(year, rules)
-        if annual > end:
-            break
-        if annual > initial:
-            due.append((annual, gettext("Annual report covering %(year)s") % {"year": year - 1}))
-        year += 1
-    return due
+    return [
+        (
+            day,
+            gettext("Initial report")
+            if kind == INITIAL
+            else gettext("Annual report covering %(year)s") % {"year": period},
+        )
+        for kind, period, day in reports_due(eif, until, rules, withdrawal_effective_date)
+    ]
 
 
 def next_report_due(eif, as_of, rules=CCM, withdrawal_effective_date=None):
@@ -444,12 +435,23 @@ def reports_due(eif, until, rules=CCM, withdrawal_effective_date=None):
     annual report is the first one due after the initial report; nothing is
     due from the day a withdrawal takes effect.
     """
+    initial = initial_report_due(eif, rules)
+    if initial is None:
+        return []
+    end = until
+    if withdrawal_effective_date is not None:
+        end = min(end, withdrawal_effective_date - datetime.timedelta(days=1))
     due = []
-    for day, label in report_due_dates(eif, until, rules, withdrawal_effective_date):
-        if label == gettext("Initial report"):
-            due.append((INITIAL, None, day))
-        else:
-            due.append((ANNUAL, day.year - 1, day))
+    if initial <= end:
+        due.append((INITIAL, None, initial))
+    year = initial.year
+    while True:
+        annual = annual_report_due(year, rules)
+        if annual > end:
+            break
+        if annual > initial:
+            due.append((ANNUAL, year - 1, annual))
+        year += 1
     return due
 
 
