@@ -2751,24 +2751,26 @@ class TransparencyReport(Record):
         )
 
     @classmethod
-    def due_from(cls, participations, as_of, until=None):
+    def due_from(cls, participations, as_of, until=None, recorded=None):
         """Every report the rules make due from ``participations`` through ``until`` (default ``as_of``),
         each with its record and its status on ``as_of``, in the participations' order, oldest first.
 
         Reports without a record are counted too: their due dates come from the
-        rules. Note: reads each participation's reports and treaty: prefetch
-        ``reports`` and select ``treaty`` (and ``state``, for the pages).
+        rules. Note: reads each participation's reports and treaty: give the
+        reports as ``recorded`` ({participation id: [reports]}) or prefetch
+        ``reports``, and select ``treaty`` (and ``state``, for the pages).
         """
         result = []
         for participation in participations:
-            recorded = {(r.kind, r.period): r for r in participation.reports.all()}
+            reports = participation.reports.all() if recorded is None else recorded.get(participation.pk, ())
+            recorded_here = {(r.kind, r.period): r for r in reports}
             for kind, period, due in rules.reports_due(
                 participation.entry_into_force_date,
                 until or as_of,
                 participation.treaty.rules,
                 participation.withdrawal_effective_date,
             ):
-                report = recorded.get((kind, period))
+                report = recorded_here.get((kind, period))
                 if report is None:
                     status, days = rules.report_status(as_of, due)
                 else:

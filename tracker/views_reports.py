@@ -8,9 +8,8 @@ their reports with their sources.
 """
 
 import datetime
-from collections import Counter
+from collections import Counter, defaultdict
 
-from django.db.models import Prefetch
 from django.shortcuts import render
 
 from tracker import derived, exports, rules
@@ -19,23 +18,27 @@ from tracker.models import Participation, TransparencyReport, today
 from tracker.report_filters import COLUMN_LABELS, COLUMNS, CalendarReportsForm, ReportFilterForm
 
 
-def _participations(treaty=None, region=None):
-    """The participations that owe reports (entry into force known), with what due_from() reads."""
-    participations = (
-        Participation.objects.filter(entry_into_force_date__isnull=False)
-        .select_related("state", "treaty")
-        .prefetch_related(
-            Prefetch(
-                "reports", queryset=TransparencyReport.objects.select_related("source", "missing_source")
-            )
-        )
-        .order_by("treaty__pk", "state__name")
-    )
+def _due_from(as_of, until, treaty=None, region=None):
+    """TransparencyReport.due_from() for the participations that owe reports (entry into force
+    known), of ``treaty`` and ``region`` if given: two queries, the reports grouped by hand
+    (a prefetch would build a queryset per participation)."""
+    participations = Participation.objects.filter(entry_into_force_date__isnull=False)
+    reports = TransparencyReport.objects.filter(participation__entry_into_force_date__isnull=False)
     if treaty:
         participations = participations.filter(treaty__slug=treaty)
+        reports = reports.filter(participation__treaty__slug=treaty)
     if region:
         participations = participations.filter(state__region=region)
-    return participations
+        reports = reports.filter(participation__state__region=region)
+    recorded = defaultdict(list)
+    for report in reports.select_related("source", "missing_source").order_by("pk"):
+        recorded[report.participation_id].append(report)
+    return TransparencyReport.due_from(
+        participations.select_related("state", "treaty").order_by("treaty__pk", "state__name"),
+        as_of,
+        until,
+        recorded=recorded,
+    )
 
 
 def due_reports(form, as_of):
@@ -47,7 +50,7 @@ def due_reports(form, as_of):
     # The same treaty and region give the same reports until the data changes (tracker.derived).
     return derived.memo(
         ("due reports", treaty, region, as_of),
-        lambda: TransparencyReport.due_from(_participations(treaty, region), as_of, until),
+        lambda: _due_from(as_of, until, treaty, region),
     )
 
 
@@ -147,7 +150,7 @@ def calendar_reports(data, as_of, treaty=None):
     if not form.cleaned_data.get("reports"):
         return [], form
     until = datetime.date(as_of.year + 1, 12, 31)
-    due = TransparencyReport.due_from(_participations(treaty), as_of, until)
+    due = _due_from(as_of, until, treaty)
     return [d for d in due if d.due >= as_of and d.status == rules.NOT_YET_DUE], form
 
 
