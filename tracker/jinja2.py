@@ -86,16 +86,18 @@ def _querystring(key):
 
 @functools.lru_cache(maxsize=8192)
 def _date(value, format, language):
-    return django_date(value, format)
+    return django_date(value, local_format(format))
 
 
-def date(value, format=None):
-    """Django's |date. A day's text is kept (per format and language): long lists show the
-    same days again and again, and Django's date formatting is slow; times are shown in the
-    site's time zone, as Django templates show them."""
-    format = local_format(format)
+@pass_context
+def date(context, value, format=None):
+    """Django's |date. A day's text is kept (per format and language, the page's from its
+    context when it is there): long lists show the same days again and again, and Django's
+    date formatting is slow; times are shown in the site's time zone, as Django templates show
+    them."""
     if type(value) is datetime.date:
-        return _date(value, format, get_language())
+        return _date(value, format, context.get("page_language") or get_language())
+    format = local_format(format)
     if isinstance(value, datetime.datetime):
         value = template_localtime(value)
     return django_date(value, format)
