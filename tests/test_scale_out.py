@@ -240,16 +240,30 @@ class TwoInstancesTestCase(TransactionTestCase):
         if hasattr(self, "static"):
             self.static.cleanup()
 
+    def shared(self, first, second, path, **kwargs):
+        """Request ``path`` through ``first``, then through ``second``, which must serve the page
+        ``first`` stored; return both bodies. The version is PostgreSQL's snapshot, which any
+        write to the server moves (another test's database, autovacuum's statistics): when one
+        came between the two requests, ``second`` renders the page again, and the pair is
+        tried again."""
+        for _ in range(5):
+            status, head, page = first.request(path, **kwargs)
+            self.assertEqual(status, 200, path)
+            status, head, again = second.request(path, anonymous=True)
+            self.assertEqual(status, 200, path)
+            if head["X-Cache"] == "hit":
+                break
+        self.assertEqual(head["X-Cache"], "hit", f"{path}: one instance serves the other's page")
+        self.assertEqual(again, page, path)
+        return page, again
+
     def test_an_edit_through_one_instance_is_read_at_once_through_the_other(self):
         """Pages and downloads rendered by one instance are served by the other, until an edit moves both."""
         paths = ("/states/", "/states.json", "/states.csv", f"/states/{self.w.lebanon.iso2.lower()}/")
         for path in paths:
-            status, head, first = self.a.request(path)
-            self.assertEqual(status, 200, path)
-            self.assertEqual(head["X-Cache"], "miss", path)
-            status, head, again = self.b.request(path)
-            self.assertEqual((status, head["X-Cache"]), (200, "hit"), f"{path}: B serves A's page")
-            self.assertEqual(again, first, path)
+            status, head, _ = self.a.request(path)
+            self.assertEqual(head["X-Cache"], "miss", f"{path}: nothing stored before")
+            first, _ = self.shared(self.a, self.b, path)
             self.assertIn("Lebanon", first, path)
 
         self.a.log_in("root", PASSWORD)
@@ -266,7 +280,5 @@ class TwoInstancesTestCase(TransactionTestCase):
             self.assertEqual(status, 200, path)
             self.assertIn("Lebanese Republic", page, f"{path} through B right after the edit through A")
             self.assertEqual(head["X-Cache"], "miss", path)
-            status, head, again = self.a.request(path, anonymous=True)
-            self.assertEqual(
-                (head["X-Cache"], again), ("hit", page), f"{path}: A serves B's new page to a reader"
-            )
+            page, _ = self.shared(self.b, self.a, path)
+            self.assertIn("Lebanese Republic", page, path)
