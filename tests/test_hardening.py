@@ -141,6 +141,9 @@ class RefusedHostTestCase(TestCase):
                         response = client.get(address)
                         self.assertEqual(response.status_code, 400)
                         self.assertNotIn("attacker.example", response.content.decode())
+                        # Nor does a conditional request get a 304 for it.
+                        response = client.get(address, headers={"if-none-match": "*"})
+                        self.assertEqual(response.status_code, 400)
         good = Client(HTTP_HOST="tracker.example.org")
         self.assertEqual(good.get("/states/").status_code, 200)
 

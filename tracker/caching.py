@@ -235,6 +235,7 @@ class PublicPageCacheMiddleware:
             latest = history.latest_change_at()
         last_modified = None if latest is NOT_READ else self.last_modified(latest, today)
         if conditional:
+            request.get_host()  # a refused host gets its 400 here too, not a 304
             not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
             if not_modified is not None:
                 return self.stamp(not_modified, etag, last_modified)
