@@ -223,10 +223,7 @@ class PublicPageCacheMiddleware:
         version = f"{token}|{today.isoformat()}|{self.release}|{language}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
         seconds = settings.PUBLIC_CACHE_SECONDS
-        key = (
-            CACHE_KEY_PREFIX
-            + hashlib.sha256(f"{version}|{self.address(request)}".encode()).hexdigest()
-        )
+        key = CACHE_KEY_PREFIX + hashlib.sha256(f"{version}|{self.address(request)}".encode()).hexdigest()
         stored = cache.get(key) if seconds > 0 else None
         if latest is NOT_READ and stored is not None:
             latest = stored[1]
@@ -263,24 +260,20 @@ class PublicPageCacheMiddleware:
         return self.stamp(response, etag, last_modified)
 
     def address(self, request):
-        """The address as asked for: scheme, host headers, path and query.
+        """The address as asked for: scheme, host, path and query.
 
-        Its raw parts, not build_absolute_uri(), which checks the host against
-        ALLOWED_HOSTS on every request: a page is only stored after a render,
-        and a render refuses a host that is not allowed (CommonMiddleware), so
-        no key made from a refused host ever holds a page.
+        The host is the one Django's get_host() reads (X-Forwarded-Host when trusted, else
+        the Host header, else the server's name and port), unchecked: get_host() checks it
+        against ALLOWED_HOSTS on each request, and a page is only stored after a render,
+        which refuses a host that is not allowed (CommonMiddleware), so no key made from a
+        refused host ever holds a page. Instances behind one name share their pages
+        whatever port each listens on.
         """
         meta = request.META
-        return "|".join(
-            (
-                request.scheme,
-                meta.get("HTTP_X_FORWARDED_HOST", ""),
-                meta.get("HTTP_HOST", ""),
-                meta.get("SERVER_NAME", ""),
-                meta.get("SERVER_PORT", ""),
-                request.get_full_path(),
-            )
-        )
+        host = (settings.USE_X_FORWARDED_HOST and meta.get("HTTP_X_FORWARDED_HOST")) or meta.get("HTTP_HOST")
+        if not host:
+            host = f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}"
+        return f"{request.scheme}://{host}{request.get_full_path()}"
 
     def applies_to(self, request):
         if not settings.PUBLIC_CACHE or request.method not in ("GET", "HEAD"):
