@@ -83,9 +83,7 @@ def _csv_line(cells):
 
 def _csv_lines(filename, columns, lines):
     """A CSV download: the header, then records already written (_csv_line)."""
-    response = HttpResponse(
-        _csv_line(columns) + "".join(lines), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(_csv_line(columns) + "".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
