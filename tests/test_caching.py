@@ -154,16 +154,20 @@ class PublicPageCacheTestCase(TestCase):
         return max(timezone.make_aware(midnight).timestamp(), PAST.timestamp())
 
 
-@skipUnless(connection.vendor == "sqlite", "SQLite only: PostgreSQL reads its snapshot instead")
-@override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
-class SqliteVersionTestCase(TransactionTestCase):
-    """On SQLite the history stamp is read again only when the database may have changed."""
+class LebanonPage:
+    """One State's page, with nothing cached yet (for the tests outside a transaction block)."""
 
     def setUp(self):
         cache.clear()
         factory.make_treaty()
         self.lebanon = factory.make_state("LB", "Lebanon")
         self.url = self.lebanon.get_absolute_url()
+
+
+@skipUnless(connection.vendor == "sqlite", "SQLite only: PostgreSQL reads its snapshot instead")
+@override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
+class SqliteVersionTestCase(LebanonPage, TransactionTestCase):
+    """On SQLite the history stamp is read again only when the database may have changed."""
 
     def test_a_cached_page_costs_no_query_while_nothing_changed(self):
         first = self.client.get(self.url)
@@ -197,14 +201,8 @@ class SqliteVersionTestCase(TransactionTestCase):
 
 @pytest.mark.postgres
 @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
-class PostgresSnapshotVersionTestCase(TransactionTestCase):
+class PostgresSnapshotVersionTestCase(LebanonPage, TransactionTestCase):
     """On PostgreSQL, outside a transaction block, the version is the database's snapshot."""
-
-    def setUp(self):
-        cache.clear()
-        factory.make_treaty()
-        self.lebanon = factory.make_state("LB", "Lebanon")
-        self.url = self.lebanon.get_absolute_url()
 
     def test_a_cached_page_costs_one_query_that_reads_no_table(self):
         """A repeated request asks PostgreSQL for its snapshot and nothing else.
