@@ -33,7 +33,6 @@ PostgreSQL every committed write counts.
 
 import contextlib
 import datetime
-import functools
 import hashlib
 import os
 import time
@@ -173,23 +172,11 @@ def local_today():
     return today
 
 
-@functools.lru_cache(maxsize=64)
-def _segment_language(segment):
-    return path_language(f"/{segment}/")
-
-
 @receiver(setting_changed)
-def _forget_what_settings_decide(setting, **kwargs):
+def _forget_the_day(setting, **kwargs):
     global _day
     if setting in ("TIME_ZONE", "USE_TZ"):
         _day = (None, 0.0)
-    if setting in ("LANGUAGE_CODE", "LANGUAGES"):
-        _segment_language.cache_clear()
-
-
-def address_language(path):
-    """tracker.i18n.path_language(), kept per first segment of the address."""
-    return _segment_language(path.split("/", 2)[1] if path.startswith("/") else "")
 
 
 class PublicPageCacheMiddleware:
@@ -219,7 +206,7 @@ class PublicPageCacheMiddleware:
         today = local_today()
         # The language is the address's (tracker/i18n.py): part of the key already, and
         # of the ETag too, so that /fr/ and / never share one.
-        language = address_language(request.path_info)
+        language = path_language(request.path_info)
         version = f"{token}|{today.isoformat()}|{self.release}|{language}"
         etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
         seconds = settings.PUBLIC_CACHE_SECONDS

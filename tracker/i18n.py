@@ -30,8 +30,16 @@ def url_language(code=None):
 
 
 def path_language(path):
-    """Return the language an address asks for: its prefix's, or the default (LANGUAGE_CODE)."""
-    return translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+    """Return the language an address asks for: its prefix's, or the default (LANGUAGE_CODE).
+
+    Kept per first segment of the address (the page cache asks it on every request).
+    """
+    return _segment_language(path.split("/", 2)[1] if path.startswith("/") else "")
+
+
+@functools.lru_cache(maxsize=64)
+def _segment_language(segment):
+    return translation.get_language_from_path(f"/{segment}/") or settings.LANGUAGE_CODE
 
 
 class PathLocaleMiddleware(LocaleMiddleware):
@@ -74,9 +82,10 @@ def _translated_address(path, language, active):
 
 
 @receiver(setting_changed)
-def _forget_translated_addresses(setting, **kwargs):
+def _forget_what_settings_decide(setting, **kwargs):
     if setting in ("ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE"):
         _translated_address.cache_clear()
+        _segment_language.cache_clear()
 
 
 def absolute_or_relative(request, path):

@@ -84,6 +84,11 @@ def _querystring(key):
     )
 
 
+def _page_language(context):
+    """The page's language from its context (tracker.i18n.languages()), else the active one."""
+    return context.get("page_language") or get_language()
+
+
 @functools.lru_cache(maxsize=8192)
 def _date(value, format, language):
     return django_date(value, local_format(format))
@@ -96,7 +101,7 @@ def date(context, value, format=None):
     date formatting is slow; times are shown in the site's time zone, as Django templates show
     them."""
     if type(value) is datetime.date:
-        return _date(value, format, context.get("page_language") or get_language())
+        return _date(value, format, _page_language(context))
     format = local_format(format)
     if isinstance(value, datetime.datetime):
         value = template_localtime(value)
@@ -144,7 +149,7 @@ def kept_gettext(context, message):
     (tracker.i18n.languages()) when it is there. The store is bounded, in case a
     template translates a value rather than a fixed message.
     """
-    key = (context.get("page_language") or get_language(), type(message), message)
+    key = (_page_language(context), type(message), message)
     text = _translated.get(key)
     if text is None:
         if len(_translated) >= TRANSLATED_BOUND:
