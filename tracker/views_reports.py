@@ -87,7 +87,8 @@ def report_list(request):
     # The same filters give the same lists until the data changes (tracker.derived); the
     # template keeps their rendered rows under the same keys.
     overdue_key = ("overdue initial reports", treaty, region, as_of)
-    listed_key = ("listed reports", form.query().urlencode(), as_of)
+    query = form.query()
+    listed_key = ("listed reports", query.urlencode(), as_of)
     summary_key = ("report summary", treaty, region, as_of)
     overdue_initial = derived.memo(
         overdue_key,
@@ -109,7 +110,7 @@ def report_list(request):
         "listed_key": listed_key,
         "filtered": form.filtered,
         "ignored": form.ignored,
-        "query": form.query(),
+        "query": query,
         "state_address": state_address(),
     }
     return render(request, "tracker/report_list.html", context, using="jinja2")
