@@ -186,6 +186,8 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
         self.release = release()
         self.last_given = None
+        # (version token, the latest change read under it): see latest_change().
+        self.latest_read = (None, None)
         # (An unset MEDIA_URL reads as "/": it would exclude everything.)
         self.excluded = tuple(
             p for p in (reverse("admin:index"), settings.STATIC_URL, settings.MEDIA_URL) if p != "/"
@@ -216,7 +218,7 @@ class PublicPageCacheMiddleware:
             latest = stored[1]
         conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
         if latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
-            latest = history.latest_change_at()
+            latest = self.latest_change(token)
         last_modified = None if latest is NOT_READ else self.last_modified(latest, today)
         if conditional:
             request.get_host()  # a refused host gets its 400 here too, not a 304
@@ -239,7 +241,7 @@ class PublicPageCacheMiddleware:
         if not self.cacheable(response):
             return response
         if latest is NOT_READ:
-            latest = history.latest_change_at()
+            latest = self.latest_change(token)
             last_modified = self.last_modified(latest, today)
         if seconds > 0 and request.method == "GET":
             cache.set(key, self.freeze(response, latest), seconds)
@@ -261,6 +263,20 @@ class PublicPageCacheMiddleware:
         if not host:
             host = f"{meta.get('SERVER_NAME', '')}:{meta.get('SERVER_PORT', '')}"
         return f"{request.scheme}://{host}{request.get_full_path()}"
+
+    def latest_change(self, token):
+        """The time of the newest history row, read once per version token.
+
+        On PostgreSQL the token is the snapshot, which no write leaves unmoved: while
+        it stays, so does the newest history row. Reading it means a maximum from
+        each history table, which on a large history costs more than rendering a
+        small page, so a worker reads it again only once the snapshot moved.
+        """
+        read_under, latest = self.latest_read
+        if read_under != token:
+            latest = history.latest_change_at()
+            self.latest_read = (token, latest)
+        return latest
 
     def applies_to(self, request):
         if not settings.PUBLIC_CACHE or request.method not in ("GET", "HEAD"):
