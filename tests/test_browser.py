@@ -28,8 +28,9 @@ PAGES = [
 ]
 
 
-@pytest.mark.browser
-class PublicSiteBrowserTestCase(BrowserTestCase):
+class ShippedSiteInABrowser:
+    """A page at desktop width on the shipped data, and screenshots of it."""
+
     def setUp(self):
         load_shipped_data()
         self.page = self.browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
@@ -45,6 +46,9 @@ class PublicSiteBrowserTestCase(BrowserTestCase):
     def shoot(self, name, page=None):
         (page or self.page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
+
+@pytest.mark.browser
+class PublicSiteBrowserTestCase(ShippedSiteInABrowser, BrowserTestCase):
     def test_the_dashboard_shows_counts_and_the_chart_without_javascript(self):
         """The dashboard renders its counts and SVG chart with JavaScript switched off."""
         context = self.browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
@@ -111,6 +115,11 @@ class PublicSiteBrowserTestCase(BrowserTestCase):
         self.assertEqual(focused.strip(), "Skip to main content")
         self.assertGreaterEqual(self.page.locator(".skip-link").bounding_box()["y"], 0)
 
+
+# A class of its own: the longest browser test runs on one pytest-xdist worker while the
+# class above runs on another (--dist loadscope).
+@pytest.mark.browser
+class EveryPageBrowserTestCase(ShippedSiteInABrowser, BrowserTestCase):
     def test_every_page_fits_a_375px_phone_and_is_screenshotted(self):
         """No page is wider than a 375px screen (tables scroll inside their wrapper)."""
         phone = self.browser.new_page(viewport={"width": 375, "height": 812})
