@@ -34,6 +34,7 @@ from django.utils.text import capfirst
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, ngettext
 from jinja2 import ChainableUndefined, Environment, pass_context
+from markupsafe import Markup
 
 from tracker import derived
 from tracker.i18n import local_format, state_name
@@ -134,28 +135,39 @@ def default(value, fallback=""):
     return value or fallback
 
 
-# Translated messages, per language and message (kept_gettext()).
+# Translated messages, per language, autoescaping and message (page_gettext()).
 _translated = {}
 TRANSLATED_BOUND = 20_000
 
 
 @pass_context
-def kept_gettext(context, message):
-    """Django's gettext, each answer kept per language and message.
+def page_gettext(__context, __message, **variables):
+    """Jinja2's ``_("…")`` and ``{% trans %}``: Django's gettext, each answer kept per language and message.
 
     A page asks for a few hundred messages, and Django looks each one up through
     a chain of catalogs (one per application) on every call; the catalogs do not
     change while the process runs. The page's language is read from its context
     (tracker.i18n.languages()) when it is there. The store is bounded, in case a
     template translates a value rather than a fixed message.
+
+    It answers as the i18n extension's own "newstyle" gettext does (the translation
+    marked safe when autoescaping, then ``%`` with the variables, which escapes
+    them) in one call instead of three: a message without variables is kept as it
+    is shown.
     """
-    key = (_page_language(context), type(message), message)
+    autoescape = __context.eval_ctx.autoescape
+    key = (_page_language(__context), autoescape, type(__message), __message, not variables)
     text = _translated.get(key)
     if text is None:
         if len(_translated) >= TRANSLATED_BOUND:
             _translated.clear()
-        text = _translated[key] = gettext(message)
-    return text
+        text = gettext(__message)
+        if autoescape:
+            text = Markup(text)
+        if not variables:
+            text = text % {}
+        _translated[key] = text
+    return text % variables if variables else text
 
 
 def environment(**options):
@@ -165,7 +177,9 @@ def environment(**options):
     # Translations: Jinja2's {% trans %} and _() with Django's gettext (the active language).
     options["extensions"] = [*options.get("extensions", []), "jinja2.ext.i18n"]
     env = Environment(**options)
-    env.install_gettext_callables(kept_gettext, ngettext, newstyle=True)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    # gettext and _() answered in one call, each message kept (page_gettext()).
+    env.globals.update({"gettext": page_gettext, "_": page_gettext})
     # {% trans %} blocks' white space is collapsed, so a message wraps as the HTML does.
     env.policies["ext.i18n.trimmed"] = True
     env.globals.update(

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import F, Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -420,11 +421,21 @@ def _state_facts(state, today):
     return {"sections": sections, "assignments": list(assignments), "at_meetings": state_at_meetings(state)}
 
 
+def _state_or_404(iso2):
+    """The State of an ISO code, from every State's kept per data version (tracker.derived):
+    its pages ask for it on every request."""
+    states = derived.memo(("states by code",), lambda: {state.iso2: state for state in State.objects.all()})
+    try:
+        return states[iso2.upper()]
+    except KeyError:
+        raise Http404("No State matches the given query.") from None
+
+
 def state_detail(request, iso2):
     """One State: per treaty its timeline, obligations and reports; its coordinator roles."""
     if iso2 != iso2.lower():
         return _canonical(request, iso2, "state-detail")
-    state = get_object_or_404(State, iso2=iso2.upper())
+    state = _state_or_404(iso2)
     today = timezone.localdate()
     context = {
         "state": state,
@@ -494,7 +505,7 @@ def state_history(request, iso2):
     """Every edit to one State's records, deleted ones included."""
     if iso2 != iso2.lower():
         return _canonical(request, iso2, "state-history")
-    state = get_object_or_404(State, iso2=iso2.upper())
+    state = _state_or_404(iso2)
     context = _change_page(request, state=state)
     context["state"] = state
     return render(request, "tracker/change_list.html", context, using="jinja2")
