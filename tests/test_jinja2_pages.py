@@ -121,6 +121,15 @@ class Jinja2HelpersTestCase(SimpleTestCase):
             )
         self.assertEqual(self.render('{{ _("January") }}'), "January")
 
+    def test_translations_answer_as_jinjas_newstyle_gettext(self):
+        """Variables are escaped, the message is not, and %% is one % with or without variables,
+        the same message answering with and without them (tracker.jinja2.page_gettext)."""
+        source = '{{ _("<b>%(name)s</b> 100%%", name=v) }}|{% trans name=v %}<i>{{ name }}</i>{% endtrans %}'
+        for _ in range(2):  # the second time from what was kept
+            self.assertEqual(self.render(source, v="A & B"), "<b>A &amp; B</b> 100%|<i>A &amp; B</i>")
+            self.assertEqual(self.render('{{ _("100%%") }}'), "100%")
+            self.assertEqual(self.render('{{ _("<b>%(name)s</b> 100%%", name="x") }}'), "<b>x</b> 100%")
+
 
 FIELDS = (
     "signature_date",
