@@ -409,6 +409,8 @@ def _state_facts(state, today):
                 "next_report": participation.next_report_due(today) if status == rules.PARTY else None,
                 "withdrawal_expiry": participation.withdrawal_expiry(),
                 "reports": reports,
+                # The key the page keeps the reports' table under (tracker/derived.py).
+                "reports_key": ("state reports", participation.pk),
                 "unrecorded_reports": _unrecorded(reports),
             }
         )
