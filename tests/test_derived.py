@@ -107,6 +107,16 @@ class DerivedDataTestCase(TestCase):
         self.assertContains(response, '<a href="/states/za/">South Africa</a></th>')
         self.assertNotContains(response, '<a href="/states/lb/">Lebanon</a></th>')
 
+    def test_a_states_page_asked_again_costs_only_the_version(self):
+        """Its State is kept with its facts: the data's version is the one query. An unknown
+        code is still not found, on the page and on its history."""
+        self.client.get("/states/lb/")
+        with self.assertNumQueries(1):
+            self.assertContains(self.client.get("/states/lb/"), "<h1>Lebanon</h1>")
+        for address in ("/states/zz/", "/states/zz/history/", "/states/zz/"):
+            with self.subTest(address=address):
+                self.assertEqual(self.client.get(address).status_code, 404)
+
     def test_an_edit_shows_on_the_next_request(self):
         """The version moves with the edit, so nothing kept from before it is served."""
         self.assertContains(self.client.get("/states/?q=leb"), "Lebanon")

@@ -424,13 +424,12 @@ def _state_facts(state, today):
 
 
 def _state_or_404(iso2):
-    """The State of an ISO code, from every State's kept per data version (tracker.derived):
-    its pages ask for it on every request."""
-    states = derived.memo(("states by code",), lambda: {state.iso2: state for state in State.objects.all()})
-    try:
-        return states[iso2.upper()]
-    except KeyError:
-        raise Http404("No State matches the given query.") from None
+    """The State of an ISO code, kept per data version (tracker.derived): its pages ask on every request."""
+    code = iso2.upper()
+    state = derived.memo(("state by code", code), lambda: State.objects.filter(iso2=code).first())
+    if state is None:
+        raise Http404("No State matches the given query.")
+    return state
 
 
 def state_detail(request, iso2):
