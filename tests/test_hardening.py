@@ -65,6 +65,21 @@ class DeploymentChecksTestCase(TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("[true, true, true, 31536000, true, true]", result.stdout)
 
+    def test_the_wsgi_application_moves_what_start_up_built_out_of_the_collectors_way(self):
+        """gunicorn's entry point freezes the start-up objects (gc.freeze()), so full collections
+        visit only what requests built."""
+        code = "import gc, tracker.wsgi; print(gc.get_freeze_count() > 10000)"
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=production_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "True")
+
 
 class ContentSecurityPolicyTestCase(TestCase):
     @classmethod
