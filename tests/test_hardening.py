@@ -33,17 +33,17 @@ def production_env(**extra):
     return env
 
 
+def run_in_production(*args):
+    """Run this Python with ``args`` in the project, with production settings (DEBUG off)."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=production_env(), capture_output=True, text=True, timeout=120
+    )
+
+
 class DeploymentChecksTestCase(TestCase):
     def test_production_settings_pass_check_deploy_without_warnings(self):
         """manage.py check --deploy with DEBUG off reports nothing, at warning level."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-            cwd=ROOT,
-            env=production_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_in_production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn("no issues", result.stdout)
 
@@ -54,14 +54,7 @@ class DeploymentChecksTestCase(TestCase):
             "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, "
             "s.CONTENT_SECURITY_POLICY['DIRECTIVES'].get('upgrade-insecure-requests')]))"
         )
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=production_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_in_production("manage.py", "shell", "-c", code)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("[true, true, true, 31536000, true, true]", result.stdout)
 
@@ -69,14 +62,7 @@ class DeploymentChecksTestCase(TestCase):
         """gunicorn's entry point freezes the start-up objects (gc.freeze()), so full collections
         visit only what requests built."""
         code = "import gc, tracker.wsgi; print(gc.get_freeze_count() > 10000)"
-        result = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env=production_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_in_production("-c", code)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "True")
 
