@@ -475,7 +475,7 @@ def measure_saves(name, url, options):
 def print_pages(name, results):
     print(f"\n### {name}: pages against the static-file limit\n")
     print(
-        "| page | static req/s | cached req/s | static ÷ cached | cached p50 / p99 ms "
+        "| page | static req/s | cached req/s | cached ÷ static | cached p50 / p99 ms "
         "| uncached req/s | uncached ÷ static | uncached p50 / p99 ms | cold, alone: median / p90 ms |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
@@ -483,7 +483,7 @@ def print_pages(name, results):
         (srps, _, _), (crps, c50, c99), (urps, u50, u99) = r["static"], r["cached"], r["uncached"]
         a50, a90 = r["alone"]
         print(
-            f"| `{r['path']}` | {srps:,.0f} | {crps:,.0f} | {srps / crps:.2f}× | {c50:.1f} / {c99:.1f} "
+            f"| `{r['path']}` | {srps:,.0f} | {crps:,.0f} | {crps / srps:.2f}× | {c50:.1f} / {c99:.1f} "
             f"| {urps:,.0f} | {urps / srps:.2f}× | {u50:.1f} / {u99:.1f} | {a50:.1f} / {a90:.1f} |"
         )
 

@@ -32,6 +32,7 @@ PostgreSQL every committed write counts.
 """
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import os
@@ -39,16 +40,19 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import setting_changed
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, InterfaceError, OperationalError, connections
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.middleware.security import SecurityMiddleware
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from tracker import derived, history
+from tracker import cors, derived, history
 from tracker.i18n import path_language
 
 # Response headers that are not stored with a page: they are set per request.
@@ -98,14 +102,16 @@ def page_version():
     would not show the transaction's own writes: there, and on SQLite, the
     newest history row of each kind is the version (tracker.history.edit_stamp()).
     """
+    # (Looked up once: each attribute read through django.db.connection looks it up again.)
+    connection = connections[DEFAULT_DB_ALIAS]
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _postgresql_snapshot(), NOT_READ
+        return _postgresql_snapshot(connection), NOT_READ
     if connection.vendor == "sqlite" and not connection.in_atomic_block:
-        return _sqlite_edit_stamp()
+        return _sqlite_edit_stamp(connection)
     return history.edit_stamp()
 
 
-def _postgresql_snapshot():
+def _postgresql_snapshot(connection):
     """The snapshot, in one round trip even on a connection kept from an earlier request.
 
     Django checks a kept connection with a query of its own before the first
@@ -116,17 +122,36 @@ def _postgresql_snapshot():
     if connection.health_check_enabled and not connection.health_check_done:
         connection.health_check_done = True
         try:
-            return _read_snapshot()
+            return _read_snapshot(connection)
         except (InterfaceError, OperationalError):
             with contextlib.suppress(DatabaseError):
                 connection.close()
-    return _read_snapshot()
+    return _read_snapshot(connection)
 
 
-def _read_snapshot():
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_snapshot()::text")
-        return "pg:" + cursor.fetchone()[0]
+# The database cursor the snapshot was last read with, and the connection it belongs to.
+_snapshot_cursor = (None, None)
+
+
+def _read_snapshot(connection):
+    """The snapshot query, on a cursor kept as long as its connection.
+
+    Opening a cursor through Django for each request costs about as much as the
+    query's round trip. The kept one is still wrapped as Django wraps its own, so
+    the query is logged, counted and its errors translated like any other.
+    """
+    global _snapshot_cursor
+    connection.ensure_connection()
+    raw = connection.connection
+    kept_for, cursor = _snapshot_cursor
+    if kept_for is not raw or cursor.closed:
+        cursor = raw.cursor()
+        _snapshot_cursor = (raw, cursor)
+    wrapped = (
+        connection.make_debug_cursor(cursor) if connection.queries_logged else connection.make_cursor(cursor)
+    )
+    wrapped.execute("SELECT pg_current_snapshot()::text")
+    return "pg:" + wrapped.fetchone()[0]
 
 
 # The last edit stamp read on SQLite, with what showed the database as it was then:
@@ -134,7 +159,7 @@ def _read_snapshot():
 _sqlite_seen = None
 
 
-def _sqlite_edit_stamp():
+def _sqlite_edit_stamp(connection):
     """history.edit_stamp(), read again only when the database file may have changed.
 
     SQLite tells each connection, without reading any table, whether another
@@ -179,6 +204,19 @@ def _forget_the_day(setting, **kwargs):
         _day = (None, 0.0)
 
 
+@dataclasses.dataclass(slots=True)
+class Page:
+    """A public page as the data's current version makes it: its ETag, its key and what is stored there."""
+
+    token: str
+    latest: object  # the newest change's time, or NOT_READ
+    today: datetime.date
+    version: str
+    etag: str
+    key: str
+    stored: HttpResponse | None = None
+
+
 class PublicPageCacheMiddleware:
     """Conditional GET and a never-stale page cache for anonymous readers of the public pages."""
 
@@ -204,49 +242,72 @@ class PublicPageCacheMiddleware:
                 patch_cache_control(response, private=True)
             return response
 
-        token, latest = page_version()
-        today = local_today()
-        # The language is the address's (tracker/i18n.py): part of the key already, and
-        # of the ETag too, so that /fr/ and / never share one.
-        language = path_language(request.path_info)
-        version = f"{token}|{today.isoformat()}|{self.release}|{language}"
-        etag = quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24])
-        seconds = settings.PUBLIC_CACHE_SECONDS
-        key = CACHE_KEY_PREFIX + hashlib.sha256(f"{version}|{self.address(request)}".encode()).hexdigest()
-        stored = cache.get(key) if seconds > 0 else None
-        if latest is NOT_READ and stored is not None:
-            latest = stored[1]
-        conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
-        if latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
-            latest = self.latest_change(token)
-        last_modified = None if latest is NOT_READ else self.last_modified(latest, today)
-        if conditional:
+        page = self.page_for(request)
+        if settings.PUBLIC_CACHE_SECONDS > 0:
+            self.fetch(page)
+        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+            if page.latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
+                page.latest = self.latest_change(page.token)
+            last_modified = self.page_last_modified(page)
             request.get_host()  # a refused host gets its 400 here too, not a 304
-            not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            not_modified = get_conditional_response(request, etag=page.etag, last_modified=last_modified)
             if not_modified is not None:
-                return self.stamp(not_modified, etag, last_modified)
-        if stored is not None:
-            # Unpickled by the cache: a response of this request's own.
-            response = stored[0]
-            response["X-Cache"] = "hit"
-            return self.stamp(response, etag, last_modified)
+                return self.stamp(not_modified, page.etag, last_modified)
+        if page.stored is not None:
+            return self.serve(page)
 
         # Rows and parts derived from this version of the data (and language) are kept for the
         # next request of the same version (tracker/derived.py).
-        keeping = derived.current_version.set(version)
+        keeping = derived.current_version.set(page.version)
         try:
             response = self.get_response(request)
         finally:
             derived.current_version.reset(keeping)
         if not self.cacheable(response):
             return response
-        if latest is NOT_READ:
-            latest = self.latest_change(token)
-            last_modified = self.last_modified(latest, today)
-        if seconds > 0 and request.method == "GET":
-            cache.set(key, self.freeze(response, latest), seconds)
+        if page.latest is NOT_READ:
+            page.latest = self.latest_change(page.token)
+        if settings.PUBLIC_CACHE_SECONDS > 0 and request.method == "GET":
+            cache.set(page.key, self.freeze(response, page.latest), settings.PUBLIC_CACHE_SECONDS)
             response["X-Cache"] = "miss"
-        return self.stamp(response, etag, last_modified)
+        return self.stamp(response, page.etag, self.page_last_modified(page))
+
+    def page_for(self, request):
+        """The page asked for, under the data's current version: its ETag and its key."""
+        token, latest = page_version()
+        today = local_today()
+        # The language is the address's (tracker/i18n.py): part of the key already, and
+        # of the ETag too, so that /fr/ and / never share one.
+        language = path_language(request.path_info)
+        version = f"{token}|{today.isoformat()}|{self.release}|{language}"
+        return Page(
+            token=token,
+            latest=latest,
+            today=today,
+            version=version,
+            etag=quote_etag(hashlib.sha256(version.encode()).hexdigest()[:24]),
+            key=CACHE_KEY_PREFIX + hashlib.sha256(f"{version}|{self.address(request)}".encode()).hexdigest(),
+        )
+
+    def fetch(self, page):
+        """Read what is stored under the page's key, if anything: the response, and when it was stored."""
+        stored = cache.get(page.key)
+        if stored is None:
+            return None
+        response, latest, stored_at = stored
+        page.stored = response
+        if page.latest is NOT_READ:
+            page.latest = latest
+        return stored_at
+
+    def serve(self, page):
+        """The stored page, as this request's answer (unpickled by the cache: a response of its own)."""
+        response = page.stored
+        response["X-Cache"] = "hit"
+        return self.stamp(response, page.etag, self.page_last_modified(page))
+
+    def page_last_modified(self, page):
+        return None if page.latest is NOT_READ else self.last_modified(page.latest, page.today)
 
     def address(self, request):
         """The address as asked for: scheme, host, path and query.
@@ -320,7 +381,7 @@ class PublicPageCacheMiddleware:
         return not any(word in control for word in ("private", "no-store", "no-cache"))
 
     def freeze(self, response, latest):
-        """What is stored: a copy of the response without its per-request headers, and the latest change.
+        """What is stored: a copy of the response without its per-request headers, the latest change and the time.
 
         The response object itself is stored, as Django's own cache middleware
         does: unpickling it is cheaper than building a new one and checking
@@ -329,7 +390,11 @@ class PublicPageCacheMiddleware:
         headers = {k: v for k, v in response.items() if k.lower() not in PER_REQUEST_HEADERS}
         # What stamp() would add to every copy (a view's own Cache-Control is not kept: see there).
         headers["Cache-Control"] = PUBLIC_CACHE_CONTROL
-        return HttpResponse(response.content, status=response.status_code, headers=headers), latest
+        return (
+            HttpResponse(response.content, status=response.status_code, headers=headers),
+            latest,
+            time.time(),
+        )
 
     def stamp(self, response, etag, last_modified):
         response["ETag"] = etag
@@ -340,3 +405,118 @@ class PublicPageCacheMiddleware:
         if "Cache-Control" not in response:
             response["Cache-Control"] = PUBLIC_CACHE_CONTROL
         return response
+
+
+# What a worker keeps of a stored page it answered (StoredPageApplication): the status line, the
+# headers but Last-Modified, the body, the newest change and day it was made under, the time
+# it stops being served, and its Last-Modified once that is known.
+@dataclasses.dataclass(slots=True)
+class KeptPage:
+    status: str
+    headers: list
+    body: bytes
+    latest: object
+    today: datetime.date
+    expires: float
+    last_modified: str | None = None
+
+
+class StoredPageApplication:
+    """The site's WSGI application: Django's, with stored pages answered in front of it.
+
+    Django spends more on any request before a middleware sees it, and on the way
+    out (its signals, its request, its middleware chain, its response's conversion),
+    than WhiteNoise spends on a static file. So an anonymous GET whose page is
+    stored is answered here, under the same key the middleware uses, with the
+    headers the middleware outside the page cache adds (SecurityMiddleware's, and the
+    read API's CORS headers). Anything else goes to Django unchanged and is answered
+    there as before: a page not stored yet, a conditional request or a HEAD, a
+    reader with a session, a host that is not allowed, an address the SSL redirect
+    would move, and any error (Django reports it and shows the site's error page).
+
+    Each worker also keeps the last pages it answered, ready to send (KEPT_PAGES of
+    them, each no longer than the shared cache keeps it): the key still comes from
+    the data's version on every request, so a kept page is never stale either, and
+    what a request costs is the version's check and no copy of the page.
+    """
+
+    KEPT_PAGES = 256
+
+    def __init__(self, django_application):
+        self.django = django_application
+        # Only their parts for a stored page are used here: neither calls on.
+        self.pages = PublicPageCacheMiddleware(django_application.get_response)
+        self.security = SecurityMiddleware(django_application.get_response)
+        self.kept = {}
+
+    def __call__(self, environ, start_response):
+        answer = self.stored_page(environ)
+        if answer is None:
+            return self.django(environ, start_response)
+        status, headers, body = answer
+        start_response(status, headers)
+        return [body]
+
+    def stored_page(self, environ):
+        """(status, headers, body) of the stored page this request asks for, or None for Django to answer."""
+        if (
+            environ.get("REQUEST_METHOD") != "GET"
+            or settings.PUBLIC_CACHE_SECONDS <= 0
+            or "HTTP_IF_NONE_MATCH" in environ
+            or "HTTP_IF_MODIFIED_SINCE" in environ
+        ):
+            return None
+        request = WSGIRequest(environ)
+        if not self.pages.applies_to(request) or not self.pages.is_anonymous(request):
+            return None
+        if self.security.process_request(request) is not None:  # the SSL redirect
+            return None
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None
+        # Around each request Django closes a kept connection that is too old or broken
+        # (close_old_connections()); so does this, for the one connection it uses.
+        database = connections[DEFAULT_DB_ALIAS]
+        database.close_if_unusable_or_obsolete()
+        try:
+            page = self.pages.page_for(request)
+            kept = self.kept.get(page.key)
+            if kept is None or kept.expires <= time.time():
+                kept = self.keep(request, page)
+        except Exception:  # noqa: BLE001 (Django does it again, and reports what failed)
+            return None
+        finally:
+            database.close_if_unusable_or_obsolete()
+        if kept is None:
+            return None
+        headers = kept.headers.copy()
+        if kept.last_modified is None:
+            seconds = self.pages.last_modified(kept.latest, kept.today)
+            kept.last_modified = None if seconds is None else http_date(seconds)
+        if kept.last_modified is not None:
+            headers.append(("Last-Modified", kept.last_modified))
+        return kept.status, headers, kept.body
+
+    def keep(self, request, page):
+        """The page from the shared cache, as this worker keeps it; None when it is not stored."""
+        stored_at = self.pages.fetch(page)
+        if stored_at is None:
+            return None
+        response = self.pages.serve(page)
+        if request.path.startswith(cors.API_PREFIX):
+            cors.allow_reading(response)
+        self.security.process_response(request, response)
+        kept = KeptPage(
+            status=f"{response.status_code} {response.reason_phrase}",
+            headers=[(name, value) for name, value in response.items() if name != "Last-Modified"],
+            body=response.content,
+            latest=page.latest,
+            today=page.today,
+            expires=stored_at + settings.PUBLIC_CACHE_SECONDS,
+        )
+        if len(self.kept) >= self.KEPT_PAGES:
+            # Every edit moves every page to a new key: the old ones are of no more use.
+            self.kept.clear()
+        self.kept[page.key] = kept
+        return kept

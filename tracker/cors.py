@@ -28,17 +28,24 @@ class ApiCorsMiddleware:
             response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
             response["Access-Control-Max-Age"] = "86400"
-        elif request.method == "HEAD":
+            # No credentials are ever needed (the API is public): a wildcard is safe.
+            response["Access-Control-Allow-Origin"] = "*"
+            return response
+        if request.method == "HEAD":
             request.method = "GET"
             response = self.get_response(request)
             request.method = "HEAD"
             if not response.streaming:
                 response["Content-Length"] = str(len(response.content))
                 response.content = b""
-            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         else:
             response = self.get_response(request)
-            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-        # No credentials are ever needed (the API is public): a wildcard is safe.
-        response["Access-Control-Allow-Origin"] = "*"
+        allow_reading(response)
         return response
+
+
+def allow_reading(response):
+    """The headers that let any site's script read a response of the API (GET or HEAD)."""
+    response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    # No credentials are ever needed (the API is public): a wildcard is safe.
+    response["Access-Control-Allow-Origin"] = "*"
