@@ -66,6 +66,17 @@ class DeploymentChecksTestCase(TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "True")
 
+    def test_the_wsgi_application_answers_stored_pages_in_front_of_django(self):
+        """gunicorn's entry point is Django's application behind the stored pages' front
+        (tests/test_stored_pages.py)."""
+        code = (
+            "import tracker.wsgi as w; from tracker.caching import StoredPageApplication as S; "
+            "print(isinstance(w.application, S) and w.application.django is w.django_application)"
+        )
+        result = run_in_production("-c", code)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "True")
+
 
 class ContentSecurityPolicyTestCase(TestCase):
     @classmethod
