@@ -16,7 +16,9 @@ filtered lists and the pages other parts of the site add when they exist:
   from the same server: the limit a page can approach.
 
 Two instances (1 worker each) sharing one Redis page cache are measured next:
-a page rendered through one is served by the other (checked by X-Cache).
+a page rendered through one is served by the other (checked by X-Cache): read from
+Redis on its first request there, then from that worker's kept copy (tracker/caching.py,
+StoredPageApplication), the data's version still checked on every request.
 It then compares the history pages (/changes/, a State's history, the feed)
 at --small-rows and --history-rows history rows, and times Participation
 saves with and without their history row. Results go to stdout as Markdown
@@ -371,11 +373,11 @@ def measure_instances(name, url, iso2, options):
                 b.url(f"/static/benchmark/{page.replace('.', '-')}.{PAGE_KINDS[page]}"), options
             )
     print(f"\n### {name}: two instances sharing the page cache in Redis (1 worker each)\n")
-    print("| page | static req/s (B) | B serving A's page, req/s | static ÷ shared | p50 / p99 ms |")
+    print("| page | static req/s (B) | B serving A's page, req/s | shared ÷ static | p50 / p99 ms |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for r in results.values():
         (srps, _, _), (brps, b50, b99) = r["static"], r["b"]
-        print(f"| `{r['path']}` | {srps:,.0f} | {brps:,.0f} | {srps / brps:.2f}× | {b50:.1f} / {b99:.1f} |")
+        print(f"| `{r['path']}` | {srps:,.0f} | {brps:,.0f} | {brps / srps:.2f}× | {b50:.1f} / {b99:.1f} |")
     return results
 
 

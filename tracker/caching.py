@@ -217,6 +217,10 @@ class Page:
     stored: HttpResponse | None = None
 
 
+def is_conditional(meta):
+    return "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta
+
+
 class PublicPageCacheMiddleware:
     """Conditional GET and a never-stale page cache for anonymous readers of the public pages."""
 
@@ -245,14 +249,10 @@ class PublicPageCacheMiddleware:
         page = self.page_for(request)
         if settings.PUBLIC_CACHE_SECONDS > 0:
             self.fetch(page)
-        if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
-            if page.latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
-                page.latest = self.latest_change(page.token)
-            last_modified = self.page_last_modified(page)
-            request.get_host()  # a refused host gets its 400 here too, not a 304
-            not_modified = get_conditional_response(request, etag=page.etag, last_modified=last_modified)
+        if is_conditional(request.META):
+            not_modified = self.not_modified(request, page)
             if not_modified is not None:
-                return self.stamp(not_modified, page.etag, last_modified)
+                return not_modified
         if page.stored is not None:
             return self.serve(page)
 
@@ -299,6 +299,15 @@ class PublicPageCacheMiddleware:
         if page.latest is NOT_READ:
             page.latest = latest
         return stored_at
+
+    def not_modified(self, request, page):
+        """A 304 Not Modified when the request's validators still match the page, else None."""
+        if page.latest is NOT_READ and "HTTP_IF_MODIFIED_SINCE" in request.META:
+            page.latest = self.latest_change(page.token)
+        last_modified = self.page_last_modified(page)
+        request.get_host()  # a refused host gets its 400 here too, not a 304
+        response = get_conditional_response(request, etag=page.etag, last_modified=last_modified)
+        return None if response is None else self.stamp(response, page.etag, last_modified)
 
     def serve(self, page):
         """The stored page, as this request's answer (unpickled by the cache: a response of its own)."""
@@ -429,10 +438,11 @@ class StoredPageApplication:
     than WhiteNoise spends on a static file. So an anonymous GET whose page is
     stored is answered here, under the same key the middleware uses, with the
     headers the middleware outside the page cache adds (SecurityMiddleware's, and the
-    read API's CORS headers). Anything else goes to Django unchanged and is answered
-    there as before: a page not stored yet, a conditional request or a HEAD, a
-    reader with a session, a host that is not allowed, an address the SSL redirect
-    would move, and any error (Django reports it and shows the site's error page).
+    read API's CORS headers); so is its 304 when the reader's (or a CDN's)
+    validators still match. Anything else goes to Django unchanged and is answered
+    there as before: a page not stored yet, a HEAD, a reader with a session, a host
+    that is not allowed, an address the SSL redirect would move, and any error
+    (Django reports it and shows the site's error page).
 
     Each worker also keeps the last pages it answered, ready to send (KEPT_PAGES of
     them, each no longer than the shared cache keeps it): the key still comes from
@@ -459,12 +469,7 @@ class StoredPageApplication:
 
     def stored_page(self, environ):
         """(status, headers, body) of the stored page this request asks for, or None for Django to answer."""
-        if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or settings.PUBLIC_CACHE_SECONDS <= 0
-            or "HTTP_IF_NONE_MATCH" in environ
-            or "HTTP_IF_MODIFIED_SINCE" in environ
-        ):
+        if environ.get("REQUEST_METHOD") != "GET" or settings.PUBLIC_CACHE_SECONDS <= 0:
             return None
         request = WSGIRequest(environ)
         if not self.pages.applies_to(request) or not self.pages.is_anonymous(request):
@@ -484,10 +489,16 @@ class StoredPageApplication:
             kept = self.kept.get(page.key)
             if kept is None or kept.expires <= time.time():
                 kept = self.keep(request, page)
+            elif page.latest is NOT_READ:
+                page.latest = kept.latest
+            not_modified = self.pages.not_modified(request, page) if is_conditional(environ) else None
         except Exception:  # noqa: BLE001 (Django does it again, and reports what failed)
             return None
         finally:
             database.close_if_unusable_or_obsolete()
+        if not_modified is not None:
+            self.outer_headers(request, not_modified)
+            return f"{not_modified.status_code} {not_modified.reason_phrase}", list(not_modified.items()), b""
         if kept is None:
             return None
         headers = kept.headers.copy()
@@ -503,10 +514,7 @@ class StoredPageApplication:
         stored_at = self.pages.fetch(page)
         if stored_at is None:
             return None
-        response = self.pages.serve(page)
-        if request.path.startswith(cors.API_PREFIX):
-            cors.allow_reading(response)
-        self.security.process_response(request, response)
+        response = self.outer_headers(request, self.pages.serve(page))
         kept = KeptPage(
             status=f"{response.status_code} {response.reason_phrase}",
             headers=[(name, value) for name, value in response.items() if name != "Last-Modified"],
@@ -520,3 +528,9 @@ class StoredPageApplication:
             self.kept.clear()
         self.kept[page.key] = kept
         return kept
+
+    def outer_headers(self, request, response):
+        """Add what the middleware outside the page cache adds to a response."""
+        if request.path.startswith(cors.API_PREFIX):
+            cors.allow_reading(response)
+        return self.security.process_response(request, response)
