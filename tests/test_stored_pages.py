@@ -194,6 +194,40 @@ class StoredPageApplicationTestCase(TestCase):
         self.assertEqual(secure.status, "200 OK")
         self.assertEqual(django.calls, 2)
 
+    def test_crafted_requests_get_what_django_alone_answers(self):
+        """Odd paths, query strings, hosts and cookies: asked twice (the second may come from the
+        front), each gets the status Django alone gives it, and never a server error."""
+        paths = [
+            self.url,
+            "/states/LB/",
+            "/states/%00/",
+            "/%ff",
+            "/states/?as_of=%00",
+            "/states/?as_of=2015-13-45&region=%ff",
+            "/api/v1/states?region=%ff%fe",
+            "/changes/feed/?state=%00",
+            "/fr/states/lb/?" + "x=1&" * 500,
+        ]
+        metas = [
+            {},
+            {"HTTP_HOST": "TESTSERVER:80"},
+            {"HTTP_HOST": "bad host"},
+            {"HTTP_HOST": ""},
+            {"HTTP_X_FORWARDED_HOST": "elsewhere.example"},
+            {"HTTP_COOKIE": "a=b; c; sessionid"},
+            {"HTTP_COOKIE": "\x00=\x00"},
+            {"HTTP_IF_NONE_MATCH": '"x", W/"y", *'},
+            {"HTTP_IF_MODIFIED_SINCE": "not a date"},
+        ]
+        for path in paths:
+            for meta in metas:
+                with self.subTest(path=path, meta=meta):
+                    self.get(path, **meta)
+                    answer = self.get(path, **meta)
+                    alone = Answer(self.django.handler, environ(path, **meta))
+                    self.assertEqual(answer.status, alone.status)
+                    self.assertFalse(answer.status.startswith("5"), answer.status)
+
     @override_settings(PUBLIC_CACHE_SECONDS=0)
     def test_nothing_is_answered_in_front_when_no_page_is_kept(self):
         self.get(self.url)
