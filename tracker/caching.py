@@ -14,6 +14,11 @@ is nothing to purge, and old entries simply expire.
 A page served from the cache says so in its X-Cache header ("hit"; "miss"
 when it was rendered and stored), which shows a shared cache at work.
 
+A stored page, and the 304 for validators that still match it, are answered in
+front of Django's request handling by StoredPageApplication (the WSGI
+application, tracker/wsgi.py), under the same key and with the same headers;
+everything else reaches this middleware as before.
+
 Not cached: anything for a logged-in user (staff see editor names; their
 responses are marked private), anything under /admin/ or /static/, requests
 that carry a session or a pending message, and responses that are not a
