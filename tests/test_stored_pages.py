@@ -207,6 +207,9 @@ class StoredPageApplicationTestCase(TestCase):
             "/api/v1/states?region=%ff%fe",
             "/changes/feed/?state=%00",
             "/fr/states/lb/?" + "x=1&" * 500,
+            # A path outside ASCII, as a server hands it on: its UTF-8 bytes read as Latin-1.
+            "/states/" + "Ā".encode().decode("latin-1") + "/",
+            "/api/v1/meetings/" + "é".encode().decode("latin-1"),
         ]
         metas = [
             {},

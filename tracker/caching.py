@@ -476,7 +476,9 @@ class StoredPageApplication:
         """(status, headers, body) of the stored page this request asks for, or None for Django to answer."""
         if environ.get("REQUEST_METHOD") != "GET" or settings.PUBLIC_CACHE_SECONDS <= 0:
             return None
-        request = WSGIRequest(environ)
+        # (On a copy: a request object rewrites PATH_INFO in the environ it is given, which
+        # Django could then not decode again.)
+        request = WSGIRequest(environ.copy())
         if not self.pages.applies_to(request) or not self.pages.is_anonymous(request):
             return None
         if self.security.process_request(request) is not None:  # the SSL redirect
