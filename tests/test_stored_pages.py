@@ -266,6 +266,21 @@ class StoredPageApplicationTestCase(TestCase):
             self.assertLessEqual(len(self.application.kept), 2)
         self.assertEqual(self.get("/states.csv").header("X-Cache"), "hit")
 
+    def test_it_keeps_a_bounded_number_of_bytes(self):
+        """Past KEPT_BYTES of bodies the kept pages are let go; a page larger than that is never kept."""
+        sizes = {path: len(self.get(path).body) for path in (self.url, "/states/", "/deadlines/")}
+        self.application.KEPT_BYTES = max(sizes.values()) + 1
+        for path in sizes:
+            self.assertEqual(self.get(path).header("X-Cache"), "hit")
+            kept = self.application.kept
+            self.assertLessEqual(sum(len(page.body) for page in kept.values()), self.application.KEPT_BYTES)
+            self.assertEqual(self.application.kept_bytes, sum(len(page.body) for page in kept.values()))
+        self.application.KEPT_BYTES = min(sizes.values()) - 1
+        self.application.kept.clear()
+        self.application.kept_bytes = 0
+        answer = self.get(self.url)
+        self.assertEqual((answer.header("X-Cache"), self.application.kept), ("hit", {}))
+
 
 @pytest.mark.postgres
 @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)

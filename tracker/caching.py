@@ -449,13 +449,15 @@ class StoredPageApplication:
     that is not allowed, an address the SSL redirect would move, and any error
     (Django reports it and shows the site's error page).
 
-    Each worker also keeps the last pages it answered, ready to send (KEPT_PAGES of
-    them, each no longer than the shared cache keeps it): the key still comes from
-    the data's version on every request, so a kept page is never stale either, and
-    what a request costs is the version's check and no copy of the page.
+    Each worker also keeps the pages it answered, ready to send (at most KEPT_PAGES
+    of them and KEPT_BYTES of bodies, each no longer than the shared cache keeps it):
+    the key still comes from the data's version on every request, so a kept page is
+    never stale either, and what a request costs is the version's check and no copy
+    of the page.
     """
 
     KEPT_PAGES = 256
+    KEPT_BYTES = 32 * 1024 * 1024
 
     def __init__(self, django_application):
         self.django = django_application
@@ -463,6 +465,7 @@ class StoredPageApplication:
         self.pages = PublicPageCacheMiddleware(django_application.get_response)
         self.security = SecurityMiddleware(django_application.get_response)
         self.kept = {}
+        self.kept_bytes = 0
 
     def __call__(self, environ, start_response):
         answer = self.stored_page(environ)
@@ -530,10 +533,14 @@ class StoredPageApplication:
             today=page.today,
             expires=stored_at + settings.PUBLIC_CACHE_SECONDS,
         )
-        if len(self.kept) >= self.KEPT_PAGES:
+        if len(kept.body) > self.KEPT_BYTES:
+            return kept
+        if len(self.kept) >= self.KEPT_PAGES or self.kept_bytes + len(kept.body) > self.KEPT_BYTES:
             # Every edit moves every page to a new key: the old ones are of no more use.
             self.kept.clear()
+            self.kept_bytes = 0
         self.kept[page.key] = kept
+        self.kept_bytes += len(kept.body)
         return kept
 
     def outer_headers(self, request, response):
