@@ -62,7 +62,9 @@ from tracker.i18n import path_language
 
 # Response headers that are not stored with a page: they are set per request.
 PER_REQUEST_HEADERS = {"set-cookie", "etag", "last-modified", "cache-control", "expires", "date", "x-cache"}
-CACHE_KEY_PREFIX = "tracker:page:"
+# Its last part names the form of what is stored (freeze()): a release that changes the form
+# while $RELEASE stays the same then reads none of the old entries.
+CACHE_KEY_PREFIX = "tracker:page:2:"
 PUBLIC_CACHE_CONTROL = "no-cache, public"
 
 
