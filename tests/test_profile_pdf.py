@@ -12,9 +12,11 @@ from tracker import views_profile
 def page_count(pdf):
     """The pages of a PDF whose objects may sit in compressed streams (WeasyPrint's are)."""
     text = pdf
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        # The line end before "endstream" is left to the decompressor, which stops at the end of
+        # the data: a stream whose last byte happens to be a carriage return stays whole.
         try:
-            text += zlib.decompress(match.group(1))
+            text += zlib.decompressobj().decompress(match.group(1))
         except zlib.error:
             continue
     return len(re.findall(rb"/Type\s*/Page\b(?!s)", text))
