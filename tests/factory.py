@@ -134,6 +134,21 @@ def create_role_groups():
     assign(apps, later)
 
 
+# When the pages' data was last edited in make_state_page_edited_long_ago().
+LONG_AGO = datetime.datetime(2020, 5, 4, 12, 0, tzinfo=datetime.UTC)
+
+
+def make_state_page_edited_long_ago():
+    """A treaty and Lebanon, its signatory, every edit dated LONG_AGO: a page of theirs has a
+    Last-Modified whose second is over. Returns (treaty, lebanon)."""
+    treaty = make_treaty()
+    lebanon = make_state("LB", "Lebanon")
+    make_participation(treaty, lebanon, signature_date=D(2008, 12, 3))
+    for model in (State, Treaty, Participation):
+        model.history.update(history_date=LONG_AGO)
+    return treaty, lebanon
+
+
 def make_user(username="alice", *, staff=True, superuser=False, groups=()):
     user = User.objects.create_user(username, f"{username}@example.org", "correct horse battery staple")
     user.is_staff = staff or superuser

@@ -17,21 +17,14 @@ from tests import factory
 from tracker.caching import PublicPageCacheMiddleware
 from tracker.models import State, Treaty
 
-D = datetime.date
-PAST = datetime.datetime(2020, 5, 4, 12, 0, tzinfo=datetime.UTC)
+PAST = factory.LONG_AGO
 
 
 @override_settings(PUBLIC_CACHE=True, PUBLIC_CACHE_SECONDS=600)
 class PublicPageCacheTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.treaty = factory.make_treaty()
-        cls.lebanon = factory.make_state("LB", "Lebanon")
-        factory.make_participation(cls.treaty, cls.lebanon, signature_date=D(2008, 12, 3))
-        # Edits made long ago: the Last-Modified second is over.
-        for model in (State, type(cls.treaty)):
-            model.history.update(history_date=PAST)
-        cls.lebanon.participations.get().history.update(history_date=PAST)
+        cls.treaty, cls.lebanon = factory.make_state_page_edited_long_ago()
         cls.url = cls.lebanon.get_absolute_url()
 
     def setUp(self):

@@ -4,7 +4,6 @@ Each test drives the WSGI application itself, as gunicorn does: Django's test
 client starts below it, at Django's handler.
 """
 
-import datetime
 import io
 import time
 from unittest import mock
@@ -18,10 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import factory
 from tracker.caching import StoredPageApplication
-from tracker.models import Participation, State
-
-D = datetime.date
-PAST = datetime.datetime(2020, 5, 4, 12, 0, tzinfo=datetime.UTC)
+from tracker.models import State
 
 
 def environ(path, method="GET", **meta):
@@ -78,12 +74,7 @@ class CountingHandler:
 class StoredPageApplicationTestCase(TestCase):
     @classmethod
     def setUpTestData(cls):
-        cls.treaty = factory.make_treaty()
-        cls.lebanon = factory.make_state("LB", "Lebanon")
-        factory.make_participation(cls.treaty, cls.lebanon, signature_date=D(2008, 12, 3))
-        # Edits made long ago: the Last-Modified second is over.
-        for model in (State, type(cls.treaty), Participation):
-            model.history.update(history_date=PAST)
+        cls.treaty, cls.lebanon = factory.make_state_page_edited_long_ago()
         cls.url = cls.lebanon.get_absolute_url()
 
     def setUp(self):
